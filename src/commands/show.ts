@@ -1,0 +1,37 @@
+import {Args, Flags} from '@oclif/core'
+import {loadConfigOrThrow} from '../config/load.js'
+import {readSavedPlan} from '../services/saved-plan.js'
+import {FileStateStore} from '../state/store.js'
+import {PLAN_FORMATS, renderPlan} from '../views/render-plan.js'
+import {renderStateText} from '../views/state-text.js'
+import {BaseCommand, colorFlag, fileFlag} from './base.js'
+
+export default class Show extends BaseCommand {
+  static override summary = 'Render a saved plan (text, JSON or markdown); without PLANFILE, the recorded state.'
+  static override examples = ['<%= config.bin %> show plan.json', '<%= config.bin %> show plan.json --format markdown', '<%= config.bin %> show --json']
+
+  static override args = {
+    planfile: Args.string({description: 'A plan saved with `compctl plan --out`.', required: false}),
+  }
+
+  static override flags = {
+    file: fileFlag,
+    format: Flags.option({options: PLAN_FORMATS, summary: 'Output format.', default: 'text' as const})(),
+    json: Flags.boolean({summary: 'Same as --format json.'}),
+    color: colorFlag,
+  }
+
+  async run(): Promise<void> {
+    const {args, flags} = await this.parse(Show)
+    const format = flags.json ? 'json' : flags.format
+    if (args.planfile) {
+      this.out(renderPlan(await readSavedPlan(args.planfile), format, this.palette(flags.color)))
+      return
+    }
+    const config = await loadConfigOrThrow(flags.file)
+    const store = new FileStateStore(config.stateDir)
+    const state = await store.read()
+    if (format === 'json') this.out(JSON.stringify(state, null, 2))
+    else this.out(renderStateText(state, store.location))
+  }
+}

@@ -1,0 +1,134 @@
+/* Generated from schemas/ by scripts/gen-types.mjs: do not edit. */
+
+/**
+ * compctl's record of what it runs: <stateDir>/compctl.state.json. Written atomically after every step; the previous version is kept as compctl.state.json.backup.
+ */
+export interface CompctlState {
+  /**
+   * The state format version.
+   */
+  version: 1
+  /**
+   * Set once when the state is created; a saved plan from another lineage is refused.
+   */
+  lineage: string
+  /**
+   * Incremented on every write.
+   */
+  serial: number
+  /**
+   * The project this state belongs to.
+   */
+  project?: string
+  components: {
+    [k: string]: ComponentState
+  }
+  changes: {
+    [k: string]: ChangeState
+  }
+  /**
+   * Ids of the saved plans already applied (the newest last), so none runs twice.
+   */
+  appliedPlans?: string[]
+}
+/**
+ * This interface was referenced by `CompctlState`'s JSON-Schema
+ * via the `definition` "componentState".
+ */
+export interface ComponentState {
+  /**
+   * The component's spec as last applied.
+   */
+  spec: {}
+  /**
+   * Hash of `spec`.
+   */
+  specHash: string
+  /**
+   * Hash of each watched file's contents as last applied (null: the file was missing).
+   */
+  watched?: {
+    [k: string]: string | null
+  }
+  /**
+   * starting: launched, readiness not yet confirmed; running; stopping; stopped; failed: its last start failed (see lastError).
+   */
+  status: 'starting' | 'running' | 'stopping' | 'stopped' | 'failed'
+  /**
+   * Process id of the process group leader.
+   */
+  pid?: number | null
+  /**
+   * The process's start time in clock ticks since boot (/proc/PID/stat field 22): together with pid it identifies the process, surviving pid reuse.
+   */
+  startTime?: number | null
+  /**
+   * ISO 8601 time of the last start.
+   */
+  startedAt?: string | null
+  /**
+   * How many times it was restarted after a crash or failed start.
+   */
+  restarts?: number
+  /**
+   * Why the last start or stop failed.
+   */
+  lastError?: string | null
+  /**
+   * How the process last ended, when compctl saw it end.
+   */
+  lastExit?: {
+    code?: number | null
+    signal?: string | null
+    at?: string
+  } | null
+  pending?: PendingStep
+}
+/**
+ * A journaled intent: written before a step begins and removed when it ends. Found on a later run, it means that step was interrupted.
+ *
+ * This interface was referenced by `CompctlState`'s JSON-Schema
+ * via the `definition` "pending".
+ */
+export interface PendingStep {
+  action: string
+  stepId: string
+  planId?: string
+  /**
+   * ISO 8601 time the step began.
+   */
+  since: string
+}
+/**
+ * This interface was referenced by `CompctlState`'s JSON-Schema
+ * via the `definition` "changeState".
+ */
+export interface ChangeState {
+  /**
+   * The change's spec as last run.
+   */
+  spec: {}
+  specHash: string
+  /**
+   * success: every target succeeded; failed: at least one did not; running: begun and not ended.
+   */
+  status: 'running' | 'success' | 'failed'
+  targets: {
+    [k: string]: TargetOutcome
+  }
+  lastRunAt?: string | null
+  pending?: PendingStep
+}
+/**
+ * This interface was referenced by `CompctlState`'s JSON-Schema
+ * via the `definition` "targetOutcome".
+ */
+export interface TargetOutcome {
+  outcome: 'success' | 'failed' | 'backout_ok' | 'backout_failed'
+  /**
+   * ISO 8601 time the outcome was reached.
+   */
+  at: string
+  attempts?: number
+  error?: string | null
+}

@@ -1,0 +1,86 @@
+import {readFile} from 'node:fs/promises'
+import {resolve} from 'node:path'
+import {loadConfigOrThrow, type LoadedConfig} from '../config/load.js'
+import {UserError} from '../errors.js'
+import type {CompctlPlan} from '../model/generated/plan.js'
+import type {CompctlState} from '../model/generated/state.js'
+import {buildPlan, type PlanOptions} from '../planner/plan.js'
+import {observe, type Observation} from '../process/observe.js'
+import {FileStateStore} from '../state/store.js'
+import {sha256} from '../util/canonical.js'
+
+export interface PlanRequest extends PlanOptions {
+  file: string
+}
+
+export interface PlanResult {
+  plan: CompctlPlan
+  config: LoadedConfig
+  state: CompctlState | null
+}
+
+/** Observes every recorded process: alive, and still the same process? */
+export function observeRecorded(state: CompctlState | null): Record<string, Observation> {
+  const observed: Record<string, Observation> = {}
+  for (const [name, recorded] of Object.entries(state?.components ?? {})) {
+    if (typeof recorded.pid === 'number' && typeof recorded.startTime === 'number')
+      observed[name] = observe({pid: recorded.pid, startTime: recorded.startTime})
+    else if (typeof recorded.pid === 'number') observed[name] = {alive: false, sameProcess: false}
+  }
+  return observed
+}
+
+/** Content hash of a watched file, null when it is missing. */
+export async function hashWatchedFile(path: string): Promise<string | null> {
+  try {
+    return 'sha256:' + sha256(await readFile(path)).slice(0, 32)
+  } catch {
+    return null
+  }
+}
+
+/** The content hash of each watched file of each component, keyed as written in the file. */
+export async function hashWatched(config: LoadedConfig): Promise<Record<string, Record<string, string | null>>> {
+  const out: Record<string, Record<string, string | null>> = {}
+  for (const [name, component] of Object.entries(config.spec.components ?? {})) {
+    if (!component.watch) continue
+    const files: Record<string, string | null> = {}
+    for (const file of component.watch) files[file] = await hashWatchedFile(resolve(config.baseDir, file))
+    out[name] = files
+  }
+  return out
+}
+
+/** Refuses --target/--replace names that are neither in the file nor in the state. */
+function checkNames(config: LoadedConfig, state: CompctlState | null, request: PlanRequest): void {
+  const known = new Set([
+    ...Object.keys(config.spec.components ?? {}),
+    ...Object.keys(config.spec.changes ?? {}),
+    ...Object.keys(state?.components ?? {}),
+  ])
+  for (const [flag, names] of [['--target', request.targets], ['--replace', request.replace]] as const) {
+    for (const name of names)
+      if (!known.has(name)) throw new UserError(`${flag} ${name}: no component or change is called that in ${config.file}`)
+  }
+  for (const name of request.replace) {
+    if (!config.spec.components?.[name] && !config.spec.changes?.[name])
+      throw new UserError(`--replace ${name}: it is not in ${config.file}, so there is nothing to restart`)
+  }
+}
+
+/** Loads the file and the state, refreshes, and plans. */
+export async function makePlan(request: PlanRequest): Promise<PlanResult> {
+  const config = await loadConfigOrThrow(request.file)
+  const state = await new FileStateStore(config.stateDir).read()
+  checkNames(config, state, request)
+  const plan = buildPlan({
+    source: {file: config.file, baseDir: config.baseDir, stateDir: config.stateDir},
+    project: config.project,
+    spec: config.spec,
+    state,
+    observed: request.refresh ? observeRecorded(state) : {},
+    watched: await hashWatched(config),
+    options: {destroy: request.destroy, targets: request.targets, replace: request.replace, refresh: request.refresh},
+  })
+  return {plan, config, state}
+}

@@ -1,0 +1,28 @@
+import {readFile} from 'node:fs/promises'
+import validatePlan from '../model/generated/validate-plan.js'
+import type {CompctlPlan} from '../model/generated/plan.js'
+import {UserError} from '../errors.js'
+
+/** Reads a plan saved by `compctl plan --out`, checking it against schemas/plan.schema.json. */
+export async function readSavedPlan(path: string): Promise<CompctlPlan> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (error) {
+    throw new UserError(`${path}: cannot read the plan: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`)
+  }
+  let data: unknown
+  try {
+    data = JSON.parse(text)
+  } catch (error) {
+    throw new UserError(`${path}: not a saved plan: ${(error as Error).message}`, {hint: 'Save one with: compctl plan --out FILE'})
+  }
+  const version = (data as {format_version?: unknown} | null)?.format_version
+  if (version !== undefined && version !== '1')
+    throw new UserError(`${path}: plan format_version ${JSON.stringify(version)} is not supported by this compctl (it reads "1")`)
+  if (!validatePlan(data)) {
+    const first = validatePlan.errors?.[0]
+    throw new UserError(`${path}: not a saved plan: ${first?.instancePath || '/'} ${first?.message ?? ''}`.trimEnd(), {hint: 'Save one with: compctl plan --out FILE'})
+  }
+  return data as CompctlPlan
+}
