@@ -1,0 +1,88 @@
+import {spawn, spawnSync} from 'node:child_process'
+import {cpSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join, resolve} from 'node:path'
+import {afterEach} from 'vitest'
+
+export const ROOT = resolve(import.meta.dirname, '../..')
+export const BIN = join(ROOT, 'bin/run.js')
+
+export interface CliResult {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+/** Environment for a compctl run in tests: no colour, no terminal assumptions. */
+export function testEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {...process.env, NO_COLOR: '1', ...extra}
+  delete env.FORCE_COLOR
+  return env
+}
+
+/** Runs `compctl ARGS` to completion in `cwd`. */
+export function compctl(args: string[], options: {cwd: string; env?: Record<string, string>; input?: string; timeoutMs?: number}): CliResult {
+  const result = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: options.cwd,
+    env: testEnv(options.env),
+    input: options.input ?? '',
+    encoding: 'utf8',
+    timeout: options.timeoutMs ?? 60_000,
+  })
+  return {code: result.status, stdout: result.stdout, stderr: result.stderr}
+}
+
+/** Starts `compctl ARGS` without waiting; for signals and concurrency tests. */
+export function compctlAsync(args: string[], options: {cwd: string; env?: Record<string, string>}) {
+  const child = spawn(process.execPath, [BIN, ...args], {cwd: options.cwd, env: testEnv(options.env), stdio: ['ignore', 'pipe', 'pipe']})
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+  const done = new Promise<CliResult>((resolveDone) => child.on('close', (code) => resolveDone({code, stdout, stderr})))
+  return {child, done, output: () => ({stdout, stderr})}
+}
+
+/**
+ * A fresh temporary folder, removed after the test; with `example`, a copy of examples/NAME.
+ * Every process group recorded in its state is killed first, so no test leaves a process behind.
+ */
+export function tempProject(example?: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'compctl-test-'))
+  if (example) cpSync(join(ROOT, 'examples', example), dir, {recursive: true})
+  projects.push(dir)
+  return dir
+}
+
+const projects: string[] = []
+const groups = new Set<number>()
+
+/** Registers a process group for the cleanup after this test. */
+export function trackGroup(pgid: number): void {
+  groups.add(pgid)
+}
+
+function killGroup(pgid: number): void {
+  try {
+    process.kill(-pgid, 'SIGKILL')
+  } catch {}
+}
+
+/** Kills the process groups recorded in every state file under `dir`. */
+export function killRecordedGroups(dir: string): void {
+  for (const stateFile of [join(dir, 'state/compctl.state.json')]) {
+    try {
+      const state = JSON.parse(readFileSync(stateFile, 'utf8')) as {components?: Record<string, {pid?: number | null}>}
+      for (const component of Object.values(state.components ?? {})) if (component.pid) killGroup(component.pid)
+    } catch {}
+  }
+}
+
+afterEach(() => {
+  for (const pgid of groups) killGroup(pgid)
+  groups.clear()
+  for (const dir of projects.splice(0)) {
+    killRecordedGroups(dir)
+    rmSync(dir, {recursive: true, force: true})
+  }
+})
