@@ -98,6 +98,10 @@ export interface PendingStep {
    * ISO 8601 time the step began.
    */
   since: string
+  /**
+   * Set in the environment (COMPCTL_LAUNCH_ID) of a process this step launches, before it is launched: after a crash, a process that was launched but not yet recorded is found by it and adopted.
+   */
+  launchId?: string
 }
 /**
  * This interface was referenced by `CompctlState`'s JSON-Schema
