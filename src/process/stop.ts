@@ -1,0 +1,154 @@
+import {readdirSync, readFileSync} from 'node:fs'
+import {setTimeout as sleep} from 'node:timers/promises'
+import {formatMs} from '../util/duration.js'
+import {observe, type ProcessIdentity} from './observe.js'
+
+export type StopOutcome = 'stopped' | 'killed' | 'already-gone' | 'not-ours'
+
+export interface StopResult {
+  outcome: StopOutcome
+  detail: string
+}
+
+export interface StopOptions {
+  /** Sent first to the process group. Default SIGTERM. */
+  signal?: NodeJS.Signals
+  /** How long the group gets to exit before SIGKILL. Default 10s. */
+  timeoutMs?: number
+  onProgress?: (message: string) => void
+}
+
+const DEFAULT_TIMEOUT_MS = 10_000
+const CHECK_INTERVAL_MS = 50
+/** SIGKILL cannot be caught: past this, only a process stuck in the kernel is left. */
+const KILL_WAIT_MS = 5_000
+
+interface GroupMember {
+  pid: number
+  zombie: boolean
+  startTime: number
+}
+
+/** The processes whose process group is `pgid`, from /proc (zombies included, marked). */
+function groupMembers(pgid: number): GroupMember[] {
+  const members: GroupMember[] = []
+  for (const entry of readdirSync('/proc')) {
+    if (!/^[0-9]+$/.test(entry)) continue
+    let stat: string
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+    } catch {
+      continue
+    }
+    // Fields resume after the command name's last ')': state, ppid, pgrp, ... starttime (22nd overall).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    if (Number(fields[2]) !== pgid) continue
+    members.push({pid: Number(entry), zombie: fields[0] === 'Z' || fields[0] === 'X', startTime: Number(fields[19])})
+  }
+  return members
+}
+
+/** Whether any process of the group is still running (zombies only wait to be reaped, by someone else perhaps). */
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false
+  }
+  return groupMembers(pgid).some((member) => !member.zombie)
+}
+
+/** Whether the component is still there: its leader (the very same process) or any live member of its group. */
+function componentAlive(identity: ProcessIdentity): boolean {
+  const leader = observe(identity)
+  return (leader.alive && leader.sameProcess) || groupAlive(identity.pid)
+}
+
+function processGroupOf(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2])
+  } catch {
+    return null
+  }
+}
+
+function send(target: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(target, signal)
+    return true
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false
+    throw new Error(`cannot send ${signal} to ${target < 0 ? `process group ${-target}` : `pid ${target}`}: ${(error as Error).message}`)
+  }
+}
+
+/**
+ * Signals the group, and the leader directly if it moved itself to another group (setsid), so it is
+ * signalled once either way. False when nothing was there to signal.
+ */
+function sendToComponent(identity: ProcessIdentity, signal: NodeJS.Signals): boolean {
+  const sentToGroup = send(-identity.pid, signal)
+  const leader = observe(identity)
+  const leaderElsewhere = leader.alive && leader.sameProcess && processGroupOf(identity.pid) !== identity.pid
+  return (leaderElsewhere && send(identity.pid, signal)) || sentToGroup
+}
+
+async function waitUntilGone(identity: ProcessIdentity, timeoutMs: number): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs
+  for (;;) {
+    if (!componentAlive(identity)) return true
+    if (performance.now() >= deadline) return false
+    await sleep(Math.min(CHECK_INTERVAL_MS, Math.max(deadline - performance.now(), 1)))
+  }
+}
+
+/**
+ * Members left in the group of a leader that is gone. A pid held as a process group id is not handed
+ * out again while the group has members, and all of them started no earlier than the leader: such
+ * members are the component's own leftovers (what its leader ran in the background).
+ */
+function leftoversOf(identity: ProcessIdentity): GroupMember[] {
+  return groupMembers(identity.pid).filter((member) => !member.zombie && member.startTime >= identity.startTime)
+}
+
+/**
+ * Stops a component's process group: `signal` (default SIGTERM) to the group, then SIGKILL after
+ * `timeoutMs`, and waits until no member is left. A pid whose start time differs from the recorded
+ * one is never signalled. Works for processes this compctl did not start.
+ */
+export async function stopProcess(identity: ProcessIdentity, options: StopOptions = {}): Promise<StopResult> {
+  const signal = options.signal ?? 'SIGTERM'
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
+  const progress = options.onProgress ?? (() => {})
+  const {pid} = identity
+  const leader = observe(identity)
+  if (leader.alive && !leader.sameProcess) return {outcome: 'not-ours', detail: `pid ${pid} is now another process (its start time differs from the recorded one); not signalled`}
+  let leftNote = ''
+  if (!leader.alive) {
+    const leftovers = leftoversOf(identity)
+    if (leftovers.length === 0) return {outcome: 'already-gone', detail: `pid ${pid} was not running`}
+    leftNote = `pid ${pid} had exited; its group still had ${leftovers.length} process(es): `
+  }
+
+  const started = performance.now()
+  if (!sendToComponent(identity, signal)) return {outcome: 'already-gone', detail: `pid ${pid} exited before it was signalled`}
+  progress(`sent ${signal} to process group ${pid}; waiting up to ${formatMs(timeoutMs)}`)
+  if (await waitUntilGone(identity, timeoutMs)) {
+    return {outcome: 'stopped', detail: `${leftNote}stopped by ${signal} in ${formatMs(performance.now() - started)}`}
+  }
+
+  progress(`process group ${pid} still running ${formatMs(timeoutMs)} after ${signal}; sending SIGKILL`)
+  sendToComponent(identity, 'SIGKILL')
+  const gone = await waitUntilGone(identity, KILL_WAIT_MS)
+  const remaining = gone ? '' : `; still present ${formatMs(KILL_WAIT_MS)} later: pids ${groupMembers(pid).filter((member) => !member.zombie).map((member) => member.pid).join(', ')}`
+  return {outcome: 'killed', detail: `${leftNote}did not stop within ${formatMs(timeoutMs)} of ${signal}; killed with SIGKILL${remaining}`}
+}
+
+/** Sends a signal (e.g. reload's SIGHUP) to the process group, only if the identity still matches. */
+export function signalProcess(identity: ProcessIdentity, signal: NodeJS.Signals): 'sent' | 'gone' | 'not-ours' {
+  const leader = observe(identity)
+  if (!leader.alive) return 'gone'
+  if (!leader.sameProcess) return 'not-ours'
+  return sendToComponent(identity, signal) ? 'sent' : 'gone'
+}
