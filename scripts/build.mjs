@@ -2,12 +2,13 @@
 // files (startup is most of a `compctl plan`). Heavy modules stay external and are imported
 // lazily, only on the paths that use them.
 import {build} from 'esbuild'
-import {rmSync} from 'node:fs'
+import {renameSync, rmSync} from 'node:fs'
 
-rmSync('dist', {recursive: true, force: true})
+// Built beside dist/ and swapped in, so a CLI running while a build happens never sees it half-written.
+const staging = `dist.tmp-${process.pid}`
 await build({
   entryPoints: {main: 'src/main.ts', commands: 'src/commands/index.ts'},
-  outdir: 'dist',
+  outdir: staging,
   bundle: true,
   splitting: true,
   format: 'esm',
@@ -19,3 +20,9 @@ await build({
   banner: {js: "import {createRequire as __compctlRequire} from 'node:module';const require = __compctlRequire(import.meta.url);"},
   logLevel: 'warning',
 })
+const retired = `dist.old-${process.pid}`
+try {
+  renameSync('dist', retired)
+} catch {}
+renameSync(staging, 'dist')
+rmSync(retired, {recursive: true, force: true})

@@ -15,13 +15,15 @@ const banner = '/* Generated from schemas/ by scripts/gen-types.mjs: do not edit
 
 const load = (name) => JSON.parse(readFileSync(join(root, 'schemas', `${name}.schema.json`), 'utf8'))
 
-// ajv's standalone ESM output still calls require() for its runtime helpers; turn those into imports.
+// ajv's standalone ESM output still calls require() for its runtime helpers; turn those into
+// imports. The helpers are CommonJS modules exporting `default`: Node's ESM loader hands them over
+// as `{default: fn}` and bundlers' interop as `fn`, so take whichever this loader gives.
 function esmImports(code) {
   const imports = []
-  const body = code.replace(/require\("([^"]+)"\)(\.default)?/g, (_, module, dflt = "") => {
+  const body = code.replace(/require\("([^"]+)"\)(\.default)?/g, (_, module, dflt = '') => {
     const id = `runtime${imports.length}`
-    imports.push(`import ${id} from '${module}.js'`)
-    return id + dflt
+    imports.push(`import * as ${id}Module from '${module}.js'\nconst ${id} = ${id}Module.default?.default ?? ${id}Module.default`)
+    return dflt ? id : `${id}Module`
   })
   return imports.join('\n') + (imports.length ? '\n' : '') + body
 }
