@@ -3,6 +3,7 @@ import {cpSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
 import {afterEach} from 'vitest'
+import {launchedProcesses} from './state.js'
 
 export const ROOT = resolve(import.meta.dirname, '../..')
 export const BIN = join(ROOT, 'bin/run.js')
@@ -83,6 +84,7 @@ afterEach(() => {
   groups.clear()
   for (const dir of projects.splice(0)) {
     killRecordedGroups(dir)
+    for (const {pid} of launchedProcesses(dir)) killGroup(pid)
     rmSync(dir, {recursive: true, force: true})
   }
 })

@@ -1,0 +1,33 @@
+import {UserError} from '../errors.js'
+import {applyPlan} from '../services/apply-service.js'
+import {chooseApplyView} from '../views/choose-view.js'
+import {lockTimeouts, runFlags} from './apply-flags.js'
+import {BaseCommand} from './base.js'
+
+export default class Destroy extends BaseCommand {
+  static override summary = 'Stop every managed component (dependents first): `apply` of `plan --destroy`.'
+  static override examples = ['<%= config.bin %> destroy', '<%= config.bin %> destroy --auto-approve']
+
+  static override flags = runFlags
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(Destroy)
+    if (flags.json && !flags['auto-approve']) throw new UserError('compctl destroy --json cannot ask for confirmation', {hint: 'Add --auto-approve.'})
+    const view = await chooseApplyView({json: flags.json, color: flags.color})
+    process.exitCode = await applyPlan(
+      {
+        operation: 'destroy',
+        file: flags.file,
+        destroy: true,
+        targets: [],
+        replace: [],
+        refresh: true,
+        autoApprove: flags['auto-approve'],
+        interactive: process.stdin.isTTY === true,
+        ...(flags.parallelism ? {parallelism: flags.parallelism} : {}),
+        ...lockTimeouts(flags['lock-timeout']),
+      },
+      view,
+    )
+  }
+}

@@ -1,0 +1,119 @@
+import {hostname} from 'node:os'
+import {loadConfigOrThrow} from '../config/load.js'
+import {UserError} from '../errors.js'
+import {eventEmitter} from '../executor/events.js'
+import {Executor} from '../executor/executor.js'
+import type {LockBackend} from '../locks/types.js'
+import type {CompctlPlan} from '../model/generated/plan.js'
+import type {CompctlState} from '../model/generated/state.js'
+import {adoptLaunched} from '../process/adopt.js'
+import {readStartTime} from '../process/observe.js'
+import {StateJournal} from '../state/journal.js'
+import {acquireStateLock} from '../state/lock.js'
+import {FileStateStore, newState} from '../state/store.js'
+import type {ApplyView} from '../views/apply-view.js'
+import {makePlan} from './plan-service.js'
+import {readSavedPlan} from './saved-plan.js'
+import {staleReasons} from './stale.js'
+
+export interface ApplyRequest {
+  operation: 'apply' | 'destroy'
+  file: string
+  /** A saved plan to run as written; otherwise plan now. */
+  planFile?: string
+  destroy: boolean
+  targets: string[]
+  replace: string[]
+  refresh: boolean
+  autoApprove: boolean
+  /** Whether a person can answer the confirmation prompt. */
+  interactive: boolean
+  parallelism?: number
+  /** How long to wait for the state lock; 0 fails at once. */
+  stateLockTimeoutMs: number
+  /** How long a step waits for its named lock; unbounded when absent. */
+  lockTimeoutMs?: number
+}
+
+/** Records processes launched by an apply that died before recording them; they are then planned like any other. */
+async function adoptOrphans(store: FileStateStore): Promise<void> {
+  const state = await store.read()
+  if (state && adoptLaunched(state).length > 0) await store.write(state)
+}
+
+/** How many applied plan ids the state keeps, to refuse a saved plan applied twice. */
+const APPLIED_PLANS_KEPT = 100
+const DEFAULT_PARALLELISM = 4
+
+/**
+ * `compctl apply` and `destroy`: takes the state lock, plans (or checks a saved plan is still
+ * valid), asks, runs the plan, and returns the exit code. The view shows everything.
+ */
+export async function applyPlan(request: ApplyRequest, view: ApplyView): Promise<number> {
+  if (!request.planFile && !request.autoApprove && !request.interactive)
+    throw new UserError(`compctl ${request.operation}: there is no terminal to ask for confirmation`, {
+      hint: `Pass --auto-approve to ${request.operation} without asking, or apply a saved plan (compctl plan --out FILE; compctl apply FILE).`,
+    })
+
+  const saved = request.planFile ? await readSavedPlan(request.planFile) : null
+  const stateDir = saved ? saved.source.stateDir : (await loadConfigOrThrow(request.file)).stateDir
+  const stateLock = await acquireStateLock(stateDir, {operation: request.operation, timeoutMs: request.stateLockTimeoutMs})
+  let locks: LockBackend | null = null
+  try {
+    const store = new FileStateStore(stateDir)
+    await adoptOrphans(store)
+    let plan: CompctlPlan
+    let state: CompctlState | null
+    if (saved) {
+      state = await store.read()
+      const reasons = await staleReasons(saved, state)
+      if (reasons.length > 0)
+        throw new UserError([`${request.planFile}: the saved plan is stale; nothing was run:`, ...reasons.map((r) => `  - ${r}`)], {
+          hint: 'Make a new plan: compctl plan --out FILE',
+        })
+      plan = saved
+    } else {
+      const made = await makePlan({file: request.file, destroy: request.destroy, targets: request.targets, replace: request.replace, refresh: request.refresh})
+      plan = made.plan
+      state = made.state
+    }
+
+    if (plan.steps.length > 0 && !saved && !request.autoApprove && !(await view.confirm(plan)))
+      throw new UserError(`${request.operation === 'destroy' ? 'Destroy' : 'Apply'} cancelled.`)
+
+    const journal = new StateJournal(store, state ?? newState(plan.project))
+    if (plan.steps.length > 0 || saved)
+      await journal.update((s) => {
+        s.appliedPlans = [...(s.appliedPlans ?? []), plan.id].slice(-APPLIED_PLANS_KEPT)
+      })
+
+    if (plan.steps.some((s) => s.lock)) {
+      const {openLockBackend} = await import('../locks/index.js')
+      locks = await openLockBackend((plan.settings as {locks?: Parameters<typeof openLockBackend>[0]}).locks, plan.project)
+    }
+    const settings = plan.settings as {parallelism?: number}
+    const executor = new Executor({
+      plan,
+      journal,
+      emit: eventEmitter([(event) => view.onEvent(event)]),
+      parallelism: request.parallelism ?? settings.parallelism ?? DEFAULT_PARALLELISM,
+      locks,
+      lockOwner: {project: plan.project, host: hostname(), pid: process.pid, startTime: readStartTime(process.pid)},
+      ...(request.lockTimeoutMs !== undefined ? {lockTimeoutMs: request.lockTimeoutMs} : {}),
+    })
+    const onSignal = () => executor.interrupt()
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
+    try {
+      const outcome = await executor.run()
+      return outcome.exitCode
+    } finally {
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
+    }
+  } finally {
+    await locks?.close().catch(() => undefined)
+    await stateLock.release()
+    await view.close()
+  }
+}

@@ -1,0 +1,45 @@
+import {resolve} from 'node:path'
+import type {CompctlPlan} from '../model/generated/plan.js'
+import type {CompctlState} from '../model/generated/state.js'
+import {hashWatchedFile} from './plan-service.js'
+
+const show = (value: unknown) => (value === null || value === undefined ? 'nothing' : JSON.stringify(value))
+
+/**
+ * Why a saved plan may no longer run: another lineage, already applied, or something one of
+ * its steps touches changed since it was made. Only what the steps touch counts: an
+ * unrelated apply in between does not make a plan stale.
+ */
+export async function staleReasons(plan: CompctlPlan, state: CompctlState | null): Promise<string[]> {
+  const reasons: string[] = []
+  const lineage = state?.lineage ?? null
+  if (plan.lineage !== lineage) {
+    reasons.push(
+      plan.lineage === null
+        ? `a state (lineage ${lineage}) was created after the plan was made`
+        : `the plan was made for state lineage ${plan.lineage}, but the state is ${lineage === null ? 'gone' : `lineage ${lineage}`}`,
+    )
+    return reasons
+  }
+  if (state?.appliedPlans?.includes(plan.id)) {
+    reasons.push(`plan ${plan.id} was already applied; a saved plan runs once`)
+    return reasons
+  }
+  for (const step of plan.steps) {
+    const recorded = step.type === 'component' ? state?.components[step.name] : state?.changes[step.name]
+    const now = {
+      specHash: recorded?.specHash ?? null,
+      status: recorded?.status ?? null,
+      pid: (recorded as {pid?: number | null} | undefined)?.pid ?? null,
+      startTime: (recorded as {startTime?: number | null} | undefined)?.startTime ?? null,
+    }
+    for (const field of ['specHash', 'status', 'pid', 'startTime'] as const) {
+      if (step.assumes[field] !== now[field]) reasons.push(`${step.id}: ${field} was ${show(step.assumes[field])} when planned, now ${show(now[field])}`)
+    }
+    for (const [file, hash] of Object.entries(step.assumes.watched ?? {})) {
+      const current = await hashWatchedFile(resolve(plan.source.baseDir, file))
+      if (current !== hash) reasons.push(`${step.id}: watched file ${file} changed since the plan was made`)
+    }
+  }
+  return reasons
+}

@@ -1,0 +1,41 @@
+import {readdirSync, readFileSync, readlinkSync} from 'node:fs'
+import {join} from 'node:path'
+import type {CompctlState} from '../../src/model/generated/state.js'
+import {readStartTime} from '../../src/process/observe.js'
+
+export function readState(dir: string): CompctlState {
+  return JSON.parse(readFileSync(join(dir, 'state/compctl.state.json'), 'utf8')) as CompctlState
+}
+
+export function isAlive(pid: number | null | undefined): boolean {
+  return typeof pid === 'number' && readStartTime(pid) !== null
+}
+
+/**
+ * Group leaders of every live process compctl launched for the project in `dir`: found by the
+ * launch id in their environment and their working folder, not by anything compctl recorded.
+ */
+export function launchedProcesses(dir: string): Array<{pid: number; launchId: string}> {
+  const found: Array<{pid: number; launchId: string}> = []
+  for (const entry of readdirSync('/proc')) {
+    if (!/^[0-9]+$/.test(entry)) continue
+    try {
+      const environ = readFileSync(`/proc/${entry}/environ`, 'latin1').split('\0')
+      const launch = environ.find((v) => v.startsWith('COMPCTL_LAUNCH_ID='))
+      if (!launch || !readlinkSync(`/proc/${entry}/cwd`).startsWith(dir)) continue
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      const pgid = Number(fields[2])
+      if (pgid === Number(entry) && fields[0] !== 'Z') found.push({pid: Number(entry), launchId: launch.split('=')[1]!})
+    } catch {}
+  }
+  return found
+}
+
+export async function waitFor(check: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
