@@ -144,16 +144,19 @@ async function startProcess(ctx: StepContext, spec: Component): Promise<StepResu
     await stopProcess(launched, {signal: (spec.stop?.signal ?? 'SIGTERM') as NodeJS.Signals, timeoutMs: durationMs(spec.stop?.timeout, 10_000)})
   }
 
+  // Killed by a second Ctrl-C (or a lost lock): not a failure of the component itself.
+  const interrupted = ctx.signal.aborted
+  if (interrupted) lastError = 'interrupted'
   await journal.update((state) => {
     const recorded = state.components[name]
     if (!recorded) return
-    recorded.status = lastError === 'interrupted' ? 'stopped' : 'failed'
+    recorded.status = interrupted ? 'stopped' : 'failed'
     recorded.pid = null
     recorded.startTime = null
     recorded.lastError = lastError
     delete recorded.pending
   })
-  return {ok: false, error: lastError, tail: await tailLines(logFile), startFailure: lastError !== 'interrupted'}
+  return {ok: false, error: lastError, tail: await tailLines(logFile), startFailure: !interrupted}
 }
 
 export async function startComponent(ctx: StepContext): Promise<StepResult> {

@@ -225,6 +225,29 @@ components:
     expect(isAlive(state.components.first!.pid)).toBe(true)
     expect(state.components.second).toBeUndefined()
   })
+
+  it('a second SIGINT kills the running steps: no process is left half-started, exit 130', async () => {
+    const dir = project(`version: 1
+components:
+  slow:
+    command: ["sleep", "300"]
+    ready: { after: 60s, timeout: 90s }
+`)
+    const running = compctlAsync(['apply', '--auto-approve'], {cwd: dir})
+    await waitFor(() => running.output().stdout.includes('waiting until ready'), 10_000, 'the start to launch')
+    const pid = readState(dir).components.slow!.pid!
+    running.child.kill('SIGINT')
+    await waitFor(() => running.output().stdout.includes('Ctrl-C again'), 5000, 'the first interrupt')
+    running.child.kill('SIGINT')
+    const began = Date.now()
+    const result = await running.done
+    expect(Date.now() - began).toBeLessThan(15_000)
+    expect(result.code).toBe(130)
+    expect(isAlive(pid)).toBe(false)
+    const state = readState(dir)
+    expect(state.components.slow!.status).toBe('stopped')
+    expect(state.components.slow!.pending).toBeUndefined()
+  })
 })
 
 describe('saved plans', () => {
