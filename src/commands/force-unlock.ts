@@ -1,0 +1,28 @@
+import {Args} from '@oclif/core'
+import {loadConfigOrThrow} from '../config/load.js'
+import {describeHolder, forceUnlock, holderState, stateLockPath} from '../state/lock.js'
+import {BaseCommand, fileFlag} from './base.js'
+
+export default class ForceUnlock extends BaseCommand {
+  static override summary = 'Remove the state lock left by an apply that can no longer release it.'
+  static override description =
+    'Only when you are sure its holder is gone (for example, it ran on another host that died). A holder that died on this host needs no force-unlock: the next apply takes its lock over. ID is the lock id the refused apply printed (also shown by `compctl status`).'
+  static override examples = ['<%= config.bin %> force-unlock 6f1c2e0a-8d1b-4b7e-9a55-2f0c3c1d9e11', '<%= config.bin %> force-unlock ID -f examples/dns/compctl.yaml']
+
+  static override args = {
+    id: Args.string({description: 'The id of the lock to remove.', required: true}),
+  }
+
+  static override flags = {
+    file: fileFlag,
+  }
+
+  async run(): Promise<void> {
+    const {args, flags} = await this.parse(ForceUnlock)
+    const config = await loadConfigOrThrow(flags.file)
+    const removed = await forceUnlock(config.stateDir, args.id)
+    this.out(`Removed the state lock ${stateLockPath(config.stateDir)}: ${describeHolder(removed)}.`)
+    if (holderState(removed) === 'alive')
+      this.note(`Warning: pid ${removed.pid} still runs on this host; if it is that ${removed.operation}, it goes on believing it holds the state lock.`)
+  }
+}
