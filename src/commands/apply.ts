@@ -40,6 +40,7 @@ export default class Apply extends BaseCommand {
         interactive: process.stdin.isTTY === true,
         ...(flags.parallelism ? {parallelism: flags.parallelism} : {}),
         ...lockTimeouts(flags['lock-timeout']),
+        onNote: (message) => this.note(message),
       },
       view,
     )

@@ -26,6 +26,7 @@ export default class Destroy extends BaseCommand {
         interactive: process.stdin.isTTY === true,
         ...(flags.parallelism ? {parallelism: flags.parallelism} : {}),
         ...lockTimeouts(flags['lock-timeout']),
+        onNote: (message) => this.note(message),
       },
       view,
     )

@@ -33,6 +33,8 @@ export interface ApplyRequest {
   stateLockTimeoutMs: number
   /** How long a step waits for its named lock; unbounded when absent. */
   lockTimeoutMs?: number
+  /** Messages for the operator outside the run's events (e.g. a stale state lock taken over). */
+  onNote?: (message: string) => void
 }
 
 /** Records processes launched by an apply that died before recording them; they are then planned like any other. */
@@ -57,7 +59,11 @@ export async function applyPlan(request: ApplyRequest, view: ApplyView): Promise
 
   const saved = request.planFile ? await readSavedPlan(request.planFile) : null
   const stateDir = saved ? saved.source.stateDir : (await loadConfigOrThrow(request.file)).stateDir
-  const stateLock = await acquireStateLock(stateDir, {operation: request.operation, timeoutMs: request.stateLockTimeoutMs})
+  const stateLock = await acquireStateLock(stateDir, {
+    operation: request.operation,
+    timeoutMs: request.stateLockTimeoutMs,
+    ...(request.onNote ? {onNote: request.onNote} : {}),
+  })
   let locks: LockBackend | null = null
   try {
     const store = new FileStateStore(stateDir)
