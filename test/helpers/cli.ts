@@ -29,6 +29,7 @@ export function compctl(args: string[], options: {cwd: string; env?: Record<stri
     input: options.input ?? '',
     encoding: 'utf8',
     timeout: options.timeoutMs ?? 60_000,
+    maxBuffer: 256 * 1024 * 1024,
   })
   return {code: result.status, stdout: result.stdout, stderr: result.stderr}
 }
