@@ -3,6 +3,7 @@ import {cpSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
 import {afterEach} from 'vitest'
+import {readStartTime} from '../../src/process/observe.js'
 import {launchedProcesses} from './state.js'
 
 export const ROOT = resolve(import.meta.dirname, '../..')
@@ -51,7 +52,8 @@ export function compctlAsync(args: string[], options: {cwd: string; env?: Record
  */
 export function tempProject(example?: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'compctl-test-'))
-  if (example) cpSync(join(ROOT, 'examples', example), dir, {recursive: true})
+  // An example's own state folder (left by someone trying it in place) is not part of it.
+  if (example) cpSync(join(ROOT, 'examples', example), dir, {recursive: true, filter: (source) => !source.startsWith(join(ROOT, 'examples', example, 'state'))})
   projects.push(dir)
   return dir
 }
@@ -65,19 +67,25 @@ export function trackGroup(pgid: number): void {
 }
 
 function killGroup(pgid: number): void {
+  // -1 would signal every process we may signal; 0 our own group.
+  if (!Number.isInteger(pgid) || pgid <= 1) return
   try {
     process.kill(-pgid, 'SIGKILL')
   } catch {}
 }
 
-/** Kills the process groups recorded in every state file under `dir`. */
+/**
+ * Kills the process groups recorded in the project's state: only those whose recorded start
+ * time still matches, so a made-up or reused pid is never signalled.
+ */
 export function killRecordedGroups(dir: string): void {
-  for (const stateFile of [join(dir, 'state/compctl.state.json')]) {
-    try {
-      const state = JSON.parse(readFileSync(stateFile, 'utf8')) as {components?: Record<string, {pid?: number | null}>}
-      for (const component of Object.values(state.components ?? {})) if (component.pid) killGroup(component.pid)
-    } catch {}
-  }
+  try {
+    const state = JSON.parse(readFileSync(join(dir, 'state/compctl.state.json'), 'utf8')) as {
+      components?: Record<string, {pid?: number | null; startTime?: number | null}>
+    }
+    for (const {pid, startTime} of Object.values(state.components ?? {}))
+      if (typeof pid === 'number' && typeof startTime === 'number' && readStartTime(pid) === startTime) killGroup(pid)
+  } catch {}
 }
 
 afterEach(() => {
