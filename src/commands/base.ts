@@ -19,8 +19,9 @@ export const colorFlag = Flags.boolean({
  * oclif's own usage errors exit 1 too, so `--detailed-exitcode`'s 2 always means "steps to run".
  */
 export abstract class BaseCommand extends Command {
+  /** `--color` forces colour on, `--no-color` off; without either, the terminal and NO_COLOR/FORCE_COLOR decide. */
   protected palette(color: boolean | undefined, stream: NodeJS.WriteStream = process.stdout): Palette {
-    return palette(colourWanted(stream, color === false) && color !== false)
+    return palette(color ?? colourWanted(stream, false))
   }
 
   protected out(text: string): void {

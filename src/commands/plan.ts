@@ -1,5 +1,6 @@
 import {writeFile} from 'node:fs/promises'
 import {Flags} from '@oclif/core'
+import {UserError} from '../errors.js'
 import {makePlan} from '../services/plan-service.js'
 import {PLAN_FORMATS, renderPlan} from '../views/render-plan.js'
 import {BaseCommand, colorFlag, fileFlag} from './base.js'
@@ -20,11 +21,11 @@ export default class Plan extends BaseCommand {
     format: Flags.option({options: PLAN_FORMATS, summary: 'Output format.', default: 'text' as const})(),
     json: Flags.boolean({summary: 'Same as --format json (described by schemas/plan.schema.json).'}),
     out: Flags.string({summary: 'Also save the plan to this file, for `compctl apply FILE`.', helpValue: 'FILE'}),
-    destroy: Flags.boolean({summary: 'Plan stopping every managed component.'}),
+    destroy: Flags.boolean({summary: 'Plan stopping every managed component.', default: false}),
     target: Flags.string({summary: 'Limit the plan to NAME and what it depends on (repeatable).', multiple: true, helpValue: 'NAME'}),
     replace: Flags.string({summary: 'Force a restart of component NAME, or a re-run of change NAME (repeatable).', multiple: true, helpValue: 'NAME'}),
     refresh: Flags.boolean({summary: 'Check recorded processes before planning (--no-refresh trusts the state).', allowNo: true, default: true}),
-    'detailed-exitcode': Flags.boolean({summary: 'Exit 2 when the plan has steps, 0 when it has none.'}),
+    'detailed-exitcode': Flags.boolean({summary: 'Exit 2 when the plan has steps, 0 when it has none (1 on any error).'}),
     color: colorFlag,
   }
 
@@ -38,7 +39,9 @@ export default class Plan extends BaseCommand {
       refresh: flags.refresh,
     })
     if (flags.out) {
-      await writeFile(flags.out, JSON.stringify(plan, null, 2) + '\n')
+      await writeFile(flags.out, JSON.stringify(plan, null, 2) + '\n').catch((error: NodeJS.ErrnoException) => {
+        throw new UserError(`${flags.out}: cannot save the plan: ${error.code === 'ENOENT' ? 'its folder does not exist' : error.message}`)
+      })
       this.note(`Saved the plan to ${flags.out}; run it with: compctl apply ${flags.out}`)
     }
     this.out(renderPlan(plan, flags.json ? 'json' : flags.format, this.palette(flags.color)))

@@ -20,8 +20,11 @@ export default class Validate extends BaseCommand {
       this.out(JSON.stringify(result.ok ? {valid: true, problems: []} : {valid: false, problems: result.problems}, null, 2))
     } else if (result.ok) {
       const spec = result.config.spec
-      const count = (o: object | undefined) => Object.keys(o ?? {}).length
-      this.out(`${flags.file}: valid (${count(spec.components)} components, ${count(spec.changes)} changes, ${count(spec.locks)} locks)`)
+      const count = (o: object | undefined, noun: string) => {
+        const n = Object.keys(o ?? {}).length
+        return `${n} ${noun}${n === 1 ? '' : 's'}`
+      }
+      this.out(`${flags.file}: valid (${count(spec.components, 'component')}, ${count(spec.changes, 'change')}, ${count(spec.locks, 'lock')})`)
     } else {
       for (const problem of result.problems) process.stderr.write(formatProblem(problem) + '\n')
       this.note(`${result.problems.length} problem${result.problems.length === 1 ? '' : 's'} in ${flags.file}.`)

@@ -46,7 +46,12 @@ export function findCycles(nodes: readonly string[], depsOf: (node: string) => r
       }
     }
   }
-  return components.map((component) => cyclePath(component, depsOf)).sort((a, b) => a[0]!.localeCompare(b[0]!))
+  return components.map((component) => cyclePath(component, depsOf)).sort((a, b) => byCodeUnits(a[0]!, b[0]!))
+}
+
+/** Plain code-unit order: unlike localeCompare, the same on every machine and locale. */
+export function byCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
 }
 
 /** A closed path through one strongly connected component, starting at its smallest name. */
@@ -116,7 +121,9 @@ class Heap<T> {
 
 /**
  * Kahn's algorithm: every node after the nodes it waits for, and among the ready ones the
- * smallest by `compare` first. The graph must be acyclic (validation guarantees it).
+ * smallest by `compare` first. A cycle (possible only in a graph read from the state, which
+ * may mix specs of several file versions) is broken at its smallest node by `compare`, so the
+ * order is still total and deterministic; the caller drops waits on nodes that come later.
  */
 export function topologicalOrder<T>(
   nodes: readonly T[],
@@ -136,16 +143,20 @@ export function topologicalOrder<T>(
   }
   const ready = new Heap<T>((a, b) => compare(a, b) < 0)
   for (const node of nodes) if (blockers.get(node) === 0) ready.push(node)
+  const done = new Set<T>()
   const out: T[] = []
-  while (ready.size > 0) {
-    const node = ready.pop()!
+  while (out.length < nodes.length) {
+    let node = ready.pop()
+    if (node === undefined) {
+      node = [...nodes].filter((n) => !done.has(n)).sort(compare)[0]!
+    } else if (done.has(node)) continue
+    done.add(node)
     out.push(node)
     for (const dependent of dependents.get(node) ?? []) {
       const left = blockers.get(dependent)! - 1
       blockers.set(dependent, left)
-      if (left === 0) ready.push(dependent)
+      if (left === 0 && !done.has(dependent)) ready.push(dependent)
     }
   }
-  if (out.length !== nodes.length) throw new Error('topologicalOrder: the graph has a cycle')
   return out
 }

@@ -4,7 +4,7 @@ import type {ChangeState, CompctlState, ComponentState} from '../model/generated
 import type {Observation} from '../process/observe.js'
 import {canonicalJson, sha256, specHash} from '../util/canonical.js'
 import {specDiff} from './diff.js'
-import {topologicalOrder} from './graph.js'
+import {byCodeUnits, topologicalOrder} from './graph.js'
 import {changeImpacts, componentImpacts, strongest} from './impact.js'
 
 export type Action = PlanStep['action']
@@ -34,12 +34,15 @@ export interface PlanInput {
 /** Default kind of a component that names none. */
 export const DEFAULT_KIND = 'dispensable'
 
+const KINDS: ReadonlySet<string> = new Set<NonNullable<Component['kind']>>(['core', 'needed', 'dispensable'])
+
 /**
  * Diffs the desired spec against the recorded state (refreshed by `observed`) into an ordered
  * plan. Pure and deterministic: the same input always gives the same plan, byte for byte.
  */
 export function buildPlan(input: PlanInput): CompctlPlan {
-  const {spec, state, options} = input
+  const {spec, state} = input
+  const options = normalizeOptions(input.options)
   const desiredComponents = spec.components ?? {}
   const desiredChanges = spec.changes ?? {}
   const recordedComponents = state?.components ?? {}
@@ -83,7 +86,7 @@ export function buildPlan(input: PlanInput): CompctlPlan {
     project: input.project,
     lineage: state?.lineage ?? null,
     source: input.source,
-    options: {destroy: options.destroy, targets: [...options.targets].sort(), replace: [...options.replace].sort(), refresh: options.refresh},
+    options,
     settings: (spec.settings ?? {}) as Record<string, unknown>,
     locks: (spec.locks ?? {}) as Record<string, unknown>,
     steps: ordered,
@@ -92,6 +95,12 @@ export function buildPlan(input: PlanInput): CompctlPlan {
   // The id is the hash of everything else: the same plan always has the same id.
   plan.id = 'plan-' + sha256(canonicalJson({...plan, id: undefined})).slice(0, 24)
   return plan
+}
+
+/** The options as the plan records them: booleans (a caller's missing flag is false), names sorted and unique. */
+function normalizeOptions(options: PlanOptions): PlanOptions {
+  const names = (list: readonly string[] | undefined) => [...new Set(list ?? [])].sort(byCodeUnits)
+  return {destroy: options.destroy === true, targets: names(options.targets), replace: names(options.replace), refresh: options.refresh === true}
 }
 
 /** Specs are plain data; the plan and the state hold them as records. */
@@ -108,7 +117,7 @@ function processLiveness(recorded: ComponentState, observed: Observation | undef
   if (recorded.pid === null || recorded.pid === undefined) return {alive: false, why: claimed ? 'no process recorded' : `recorded ${recorded.status}`}
   if (!claimed) return {alive: false, why: `recorded ${recorded.status}`}
   if (observed === undefined) return {alive: true}
-  if (!observed.alive) return {alive: false, why: `recorded running (pid ${recorded.pid}) but the process is gone`}
+  if (!observed.alive) return {alive: false, why: `recorded ${recorded.status} (pid ${recorded.pid}) but the process is gone`}
   if (!observed.sameProcess) return {alive: false, why: `recorded pid ${recorded.pid} now belongs to another process`}
   return {alive: true}
 }
@@ -134,15 +143,17 @@ function componentStep(
 ): PlanStep {
   const assumes = assumption(recorded)
   if (watched !== undefined && action !== 'stop') assumes.watched = watched
+  // A stop acts with the recorded spec, which the state schema only knows as an object.
+  const kind = KINDS.has(spec.kind as string) ? spec.kind! : DEFAULT_KIND
   return {
     id: `${action}.${name}`,
     action,
     type: 'component',
     name,
-    kind: spec.kind ?? DEFAULT_KIND,
-    priority: spec.priority ?? 0,
+    kind,
+    priority: Number.isSafeInteger(spec.priority) ? spec.priority! : 0,
     waitsFor: [],
-    lock: action === 'update' ? null : (spec.lock ?? null),
+    lock: action === 'update' || typeof spec.lock !== 'string' ? null : spec.lock,
     reason,
     diff,
     assumes,
@@ -243,23 +254,51 @@ function planChange(name: string, desired: Change, recorded: ChangeState | undef
   return null
 }
 
-/** Keeps the steps of the named targets and of everything they depend on. */
+/**
+ * Keeps the steps of the named targets and of everything they depend on; of stops, the
+ * targets' and those of what depends on them, since a dependency never stops before its dependents.
+ */
 function limitToTargets(steps: PlanStep[], targets: string[], spec: CompctlFile, recorded: Record<string, ComponentState>): PlanStep[] {
-  const keep = new Set<string>()
-  const queue = [...targets]
+  const needed = closure(targets, (name) => dependsOnOf(name, spec, recorded))
+  const stopping = new Set(steps.filter((s) => s.action === 'stop').map((s) => s.name))
+  const dependents = new Map<string, string[]>()
+  for (const name of stopping) {
+    for (const dependency of recordedDependsOn(recorded[name])) {
+      const list = dependents.get(dependency)
+      if (list) list.push(name)
+      else dependents.set(dependency, [name])
+    }
+  }
+  const stopped = closure(
+    targets.filter((t) => stopping.has(t)),
+    (name) => dependents.get(name) ?? [],
+  )
+  return steps.filter((s) => (s.action === 'stop' ? stopped.has(s.name) : needed.has(s.name)))
+}
+
+/** The names reached from `start` by following `next`, `start` included. */
+function closure(start: readonly string[], next: (name: string) => readonly string[]): Set<string> {
+  const seen = new Set<string>()
+  const queue = [...start]
   while (queue.length > 0) {
     const name = queue.pop()!
-    if (keep.has(name)) continue
-    keep.add(name)
-    queue.push(...dependsOnOf(name, spec, recorded))
+    if (seen.has(name)) continue
+    seen.add(name)
+    queue.push(...next(name))
   }
-  return steps.filter((s) => keep.has(s.name))
+  return seen
+}
+
+/** What a recorded component depends on. The state's spec is only known to be an object: take the names, ignore the rest. */
+function recordedDependsOn(recorded: ComponentState | undefined): string[] {
+  const dependsOn = (recorded?.spec as {dependsOn?: unknown} | undefined)?.dependsOn
+  return Array.isArray(dependsOn) ? dependsOn.filter((d): d is string => typeof d === 'string') : []
 }
 
 function dependsOnOf(name: string, spec: CompctlFile, recorded: Record<string, ComponentState>): string[] {
   const desired = spec.components?.[name] ?? spec.changes?.[name]
   if (desired) return desired.dependsOn ?? []
-  return ((recorded[name]?.spec as Component | undefined)?.dependsOn ?? []) as string[]
+  return recordedDependsOn(recorded[name])
 }
 
 /**
@@ -273,27 +312,28 @@ function orderSteps(steps: PlanStep[], spec: CompctlFile, recorded: Record<strin
 
   // Stops run on the recorded graph, reversed: a stop waits for the stops of what depends on it.
   const stopByName = new Map(stops.map((s) => [s.name, s]))
-  const recordedDeps = (name: string) => ((recorded[name]?.spec as Component | undefined)?.dependsOn ?? []) as string[]
-  const nearestStop = nearestInPlan(new Set(stopByName.keys()), recordedDeps)
+  const nearestStop = nearestInPlan(new Set(stopByName.keys()), (name) => recordedDependsOn(recorded[name]))
   const stopWaits = new Map<PlanStep, PlanStep[]>(stops.map((s) => [s, []]))
   for (const stop of stops) for (const dependency of nearestStop(stop.name)) stopWaits.get(stopByName.get(dependency)!)!.push(stop)
-  const orderedStops = topologicalOrder(stops, (s) => stopWaits.get(s)!, (a, b) => a.priority - b.priority || a.name.localeCompare(b.name))
-  const waitedOn = new Set([...stopWaits.values()].flat())
-  const lastStops = orderedStops.filter((s) => !waitedOn.has(s))
+  const orderedStops = topologicalOrder(stops, (s) => stopWaits.get(s)!, (a, b) => a.priority - b.priority || byCodeUnits(a.name, b.name))
 
   const otherByName = new Map(others.map((s) => [s.name, s]))
   const desiredDeps = (name: string) => (spec.components?.[name] ?? spec.changes?.[name])?.dependsOn ?? []
   const nearestOther = nearestInPlan(new Set(otherByName.keys()), desiredDeps)
   const otherWaits = new Map<PlanStep, PlanStep[]>(others.map((s) => [s, nearestOther(s.name).map((n) => otherByName.get(n)!)]))
-  const orderedOthers = topologicalOrder(others, (s) => otherWaits.get(s)!, (a, b) => b.priority - a.priority || a.name.localeCompare(b.name))
+  const orderedOthers = topologicalOrder(others, (s) => otherWaits.get(s)!, (a, b) => b.priority - a.priority || byCodeUnits(a.name, b.name))
 
   const ordered = [...orderedStops, ...orderedOthers]
   const position = new Map(ordered.map((s, i) => [s, i]))
-  const ids = (list: PlanStep[]) => [...list].sort((a, b) => position.get(a)! - position.get(b)!).map((s) => s.id)
-  for (const stop of orderedStops) stop.waitsFor = ids(stopWaits.get(stop)!)
+  // Only earlier steps: a cycle in the recorded graph was broken by the ordering, and the wait that closed it goes.
+  const earlier = (step: PlanStep, list: PlanStep[]) =>
+    list.filter((w) => position.get(w)! < position.get(step)!).sort((a, b) => position.get(a)! - position.get(b)!)
+  for (const stop of orderedStops) stop.waitsFor = earlier(stop, stopWaits.get(stop)!).map((s) => s.id)
+  const waitedOn = new Set(orderedStops.flatMap((s) => s.waitsFor))
+  const lastStops = orderedStops.filter((s) => !waitedOn.has(s.id))
   for (const step of orderedOthers) {
     const waits = otherWaits.get(step)!
-    step.waitsFor = ids(waits.length > 0 ? waits : lastStops)
+    step.waitsFor = (waits.length > 0 ? earlier(step, waits) : lastStops).map((s) => s.id)
   }
   return ordered
 }

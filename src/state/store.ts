@@ -1,6 +1,6 @@
-import {randomUUID} from 'node:crypto'
-import {mkdir, open, readFile, rename, writeFile} from 'node:fs/promises'
-import {join} from 'node:path'
+import {randomBytes, randomUUID} from 'node:crypto'
+import {access, copyFile, link, mkdir, open, readdir, readFile, rename, unlink} from 'node:fs/promises'
+import {basename, join} from 'node:path'
 import validateState from '../model/generated/validate-state.js'
 import type {CompctlState} from '../model/generated/state.js'
 import {UserError} from '../errors.js'
@@ -21,14 +21,18 @@ export function newState(project: string): CompctlState {
   return {version: 1, lineage: randomUUID(), serial: 0, project, components: {}, changes: {}, appliedPlans: []}
 }
 
+const TEMPORARY_MARK = '.tmp-'
+
 /**
  * `<stateDir>/compctl.state.json`, written as: temporary file, fsync, rename; the version it
  * replaces is kept as `compctl.state.json.backup`. A crash at any moment leaves a whole file.
  */
 export class FileStateStore implements StateStore {
   readonly location: string
-  private readonly backup: string
-  private lastText: string | null = null
+  readonly backup: string
+  /** Writes of this store run one after another: steps that end together must not interleave. */
+  private queue: Promise<unknown> = Promise.resolve()
+  private cleaned = false
 
   constructor(readonly stateDir: string) {
     this.location = join(stateDir, STATE_FILE)
@@ -47,32 +51,41 @@ export class FileStateStore implements StateStore {
     try {
       data = JSON.parse(text)
     } catch (error) {
-      throw this.corrupt(`not JSON (${(error as Error).message})`)
+      throw await this.corrupt(`not JSON (${(error as Error).message})`)
     }
     if (!validateState(data)) {
       const first = validateState.errors?.[0]
-      throw this.corrupt(`${first?.instancePath || '/'} ${first?.message ?? 'does not match schemas/state.schema.json'}`)
+      throw await this.corrupt(`${first?.instancePath || '/'} ${first?.message ?? 'does not match schemas/state.schema.json'}`)
     }
-    this.lastText = text
     return data as CompctlState
   }
 
-  private corrupt(why: string): UserError {
-    return new UserError(`${this.location}: the state file is corrupt: ${why}`, {
-      hint: `The previous version is kept at ${this.backup}; check it, then copy it over ${this.location} to recover.`,
-    })
+  private async corrupt(why: string): Promise<UserError> {
+    const backupExists = await access(this.backup).then(
+      () => true,
+      () => false,
+    )
+    const hint = backupExists
+      ? `The previous version is kept at ${this.backup}: check it, then copy it over ${this.location} to recover.`
+      : `There is no backup (${this.backup} does not exist): repair ${this.location} by hand, or move it away to start afresh (compctl then forgets what it runs).`
+    return new UserError(`${this.location}: the state file is corrupt: ${why}`, {hint})
   }
 
-  async write(state: CompctlState): Promise<CompctlState> {
+  write(state: CompctlState): Promise<CompctlState> {
+    const written = this.queue.then(() => this.writeNow(state))
+    this.queue = written.catch(() => undefined)
+    return written
+  }
+
+  private async writeNow(state: CompctlState): Promise<CompctlState> {
     const next: CompctlState = {...state, serial: state.serial + 1}
     const text = JSON.stringify(next, null, 2) + '\n'
     await mkdir(this.stateDir, {recursive: true})
-    if (this.lastText === null) {
-      try {
-        this.lastText = await readFile(this.location, 'utf8')
-      } catch {}
-    }
-    const temporary = `${this.location}.tmp-${process.pid}`
+    if (!this.cleaned) await this.removeAbandonedTemporaries()
+    this.cleaned = true
+    // Unique even between two stores of one process: the pid names the writer, for the clean-up above.
+    const suffix = `${TEMPORARY_MARK}${process.pid}-${randomBytes(4).toString('hex')}`
+    const temporary = this.location + suffix
     const handle = await open(temporary, 'w')
     try {
       await handle.writeFile(text)
@@ -80,12 +93,55 @@ export class FileStateStore implements StateStore {
     } finally {
       await handle.close()
     }
-    if (this.lastText !== null) {
-      await writeFile(`${this.backup}.tmp-${process.pid}`, this.lastText)
-      await rename(`${this.backup}.tmp-${process.pid}`, this.backup)
-    }
+    await this.keepBackup(this.backup + suffix)
     await rename(temporary, this.location)
-    this.lastText = text
+    await this.syncFolder()
     return next
+  }
+
+  /** The file about to be replaced becomes the backup: a second name for it, so no copy can tear. */
+  private async keepBackup(temporary: string): Promise<void> {
+    try {
+      await link(this.location, temporary)
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      if (code === 'ENOENT') return
+      // A file system without hard links: copy instead (the rename below is still atomic).
+      await copyFile(this.location, temporary)
+    }
+    await rename(temporary, this.backup)
+  }
+
+  /** The renames are durable only once the folder itself is on disk. */
+  private async syncFolder(): Promise<void> {
+    let folder
+    try {
+      folder = await open(this.stateDir, 'r')
+      await folder.sync()
+    } catch {
+      // Some file systems cannot fsync a folder; the rename is still atomic there.
+    } finally {
+      await folder?.close()
+    }
+  }
+
+  /** Temporary files of writers that were killed mid-write (their process is gone). */
+  private async removeAbandonedTemporaries(): Promise<void> {
+    const prefix = basename(this.location)
+    for (const entry of await readdir(this.stateDir)) {
+      if (!entry.startsWith(prefix) || !entry.includes(TEMPORARY_MARK)) continue
+      const pid = Number(entry.slice(entry.lastIndexOf(TEMPORARY_MARK) + TEMPORARY_MARK.length).split('-')[0])
+      if (!Number.isInteger(pid) || pid === process.pid || processExists(pid)) continue
+      await unlink(join(this.stateDir, entry)).catch(() => undefined)
+    }
+  }
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
   }
 }

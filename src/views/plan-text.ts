@@ -19,8 +19,16 @@ const ACTION_COLOUR: Record<PlanStep['action'], Style> = {
   change: 'magenta',
 }
 
+/**
+ * Text from outside (a reason quoting a process's error) as it may reach a terminal: control
+ * characters shown as `\xNN` so they cannot move the cursor or colour the screen.
+ */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
+}
+
 export function showValue(value: unknown): string {
-  const text = JSON.stringify(value)
+  const text = printable(JSON.stringify(value) ?? 'undefined')
   return text.length > 120 ? text.slice(0, 117) + '...' : text
 }
 
@@ -44,18 +52,23 @@ export function stepHeading(step: PlanStep): string {
   return `${step.action} ${step.name}${details ? `  (${details})` : ''}${step.lock ? `  lock: ${step.lock}` : ''}`
 }
 
+/** Why an empty plan is empty: nothing to stop under --destroy, else nothing differs from `file`. */
+export function noChangesWhy(plan: CompctlPlan, file: string): string {
+  return plan.options.destroy ? 'compctl manages nothing here, so there is nothing to stop.' : `The running system matches ${file}.`
+}
+
 /** Human text of a plan, in the style of `terraform plan`. */
 export function renderPlanText(plan: CompctlPlan, colour: Palette): string {
   const {paint} = colour
   const lines: string[] = []
   if (plan.steps.length === 0) {
-    lines.push(paint('green', `No changes. The running system matches ${plan.source.file}.`))
+    lines.push(paint('green', `No changes. ${noChangesWhy(plan, plan.source.file)}`))
     return lines.join('\n') + '\n'
   }
   lines.push(`compctl will perform these actions (project ${plan.project}):`, '')
   for (const step of plan.steps) {
     lines.push(`  ${paint(['bold', ACTION_COLOUR[step.action]], `${ACTION_SYMBOL[step.action]} ${stepHeading(step)}`)}`)
-    lines.push(`      ${paint('dim', step.reason)}`)
+    for (const line of printable(step.reason).split('\n')) lines.push(`      ${paint('dim', line)}`)
     for (const d of step.diff) {
       const {symbol, text} = diffLine(d)
       const impact = d.impact === 'none' ? '' : paint('dim', `  (${d.impact})`)
