@@ -39,13 +39,25 @@ export type Duration1 = ANumberOfSeconds | ADurationStringSuchAs500Ms10SOr2M
  */
 export type Duration2 = ANumberOfSeconds | ADurationStringSuchAs500Ms10SOr2M
 /**
- * `supervise`: a `needed` component that dies this soon after its start brings the system down. Default: 10s.
+ * A command that must exit 0.
+ */
+export type Command2 = AShellCommandString | AnArgvArrayOfStrings
+/**
+ * Time between checks. Default: 10s.
  */
 export type Duration3 = ANumberOfSeconds | ADurationStringSuchAs500Ms10SOr2M
 /**
- * Wait before the first retry; doubles on each further one. Default: 1s.
+ * How long one check may take before it counts as failed. Default: 5s.
  */
 export type Duration4 = ANumberOfSeconds | ADurationStringSuchAs500Ms10SOr2M
+/**
+ * `supervise`: a `needed` component that dies this soon after its start brings the system down. Default: 10s.
+ */
+export type Duration5 = ANumberOfSeconds | ADurationStringSuchAs500Ms10SOr2M
+/**
+ * Wait before the first retry; doubles on each further one. Default: 1s.
+ */
+export type Duration6 = ANumberOfSeconds | ADurationStringSuchAs500Ms10SOr2M
 /**
  * Default: SIGTERM.
  */
@@ -53,7 +65,7 @@ export type Signal = string
 /**
  * Default: 10s.
  */
-export type Duration5 = ANumberOfSeconds | ADurationStringSuchAs500Ms10SOr2M
+export type Duration7 = ANumberOfSeconds | ADurationStringSuchAs500Ms10SOr2M
 /**
  * Default: SIGHUP.
  */
@@ -65,15 +77,15 @@ export type Name2 = string
 /**
  * Runs before the process starts.
  */
-export type Command2 = AShellCommandString | AnArgvArrayOfStrings
+export type Command3 = AShellCommandString | AnArgvArrayOfStrings
 /**
  * Runs once the process is ready.
  */
-export type Command3 = AShellCommandString | AnArgvArrayOfStrings
+export type Command4 = AShellCommandString | AnArgvArrayOfStrings
 /**
  * Runs after the process has stopped.
  */
-export type Command4 = AShellCommandString | AnArgvArrayOfStrings
+export type Command5 = AShellCommandString | AnArgvArrayOfStrings
 export type ABatchSize = number
 export type All = 'all'
 /**
@@ -85,14 +97,14 @@ export type Name3 = string
  *
  * @minItems 1
  */
-export type Run = [Command5, ...Command5[]]
+export type Run = [Command6, ...Command6[]]
 /**
  * An argv array, run without a shell; or a single string, run with `/bin/sh -c`.
  *
  * This interface was referenced by `CompctlFile`'s JSON-Schema
  * via the `definition` "command".
  */
-export type Command5 = AShellCommandString | AnArgvArrayOfStrings
+export type Command6 = AShellCommandString | AnArgvArrayOfStrings
 export type AnExitCode = number
 /**
  * @minItems 1
@@ -101,7 +113,7 @@ export type AListOfExitCodes = [number, ...number[]]
 /**
  * Each command is killed (its whole process group) and fails after this. Default: 5m.
  */
-export type Duration6 = ANumberOfSeconds | ADurationStringSuchAs500Ms10SOr2M
+export type Duration8 = ANumberOfSeconds | ADurationStringSuchAs500Ms10SOr2M
 export type AnExitCode1 = number
 /**
  * @minItems 1
@@ -113,7 +125,7 @@ export type AListOfExitCodes1 = [number, ...number[]]
  * This interface was referenced by `CompctlFile`'s JSON-Schema
  * via the `definition` "duration".
  */
-export type Duration7 = ANumberOfSeconds | ADurationStringSuchAs500Ms10SOr2M
+export type Duration9 = ANumberOfSeconds | ADurationStringSuchAs500Ms10SOr2M
 /**
  * A signal name such as SIGTERM, SIGHUP or SIGUSR1.
  *
@@ -247,7 +259,8 @@ export interface Component {
    */
   dependsOn?: Name1[]
   ready?: Probe
-  startGrace?: Duration3
+  health?: HealthCheck
+  startGrace?: Duration5
   /**
    * How a failed start (or, under `supervise`, a crash) is retried. Never for `core`.
    */
@@ -256,14 +269,14 @@ export interface Component {
      * How many more attempts after the first. Default: 0.
      */
     retries?: number
-    backoff?: Duration4
+    backoff?: Duration6
   }
   /**
    * How the component is stopped: `signal` to its process group, then SIGKILL after `timeout`.
    */
   stop?: {
     signal?: Signal
-    timeout?: Duration5
+    timeout?: Duration7
   }
   /**
    * How a change of the watched files is applied without a restart. Without it, such a change restarts the component.
@@ -280,9 +293,9 @@ export interface Component {
    * Commands run around the process; a failing hook fails the step.
    */
   hooks?: {
-    preStart?: Command2
-    postStart?: Command3
-    postStop?: Command4
+    preStart?: Command3
+    postStart?: Command4
+    postStop?: Command5
   }
 }
 /**
@@ -300,6 +313,26 @@ export interface Probe {
   command?: Command1
   after?: Duration1
   timeout?: Duration2
+}
+/**
+ * `supervise`: a periodic health check; an unhealthy component is treated as crashed.
+ */
+export interface HealthCheck {
+  /**
+   * HOST:PORT that must accept a TCP connection.
+   */
+  tcp?: string
+  /**
+   * An http:// or https:// URL that must answer with a 2xx status.
+   */
+  http?: string
+  command?: Command2
+  interval?: Duration3
+  timeout?: Duration4
+  /**
+   * Failed checks in a row before the component counts as crashed. Default: 3.
+   */
+  failures?: number
 }
 /**
  * A one-shot operation over targets: check, apply, verify; backout and verifyBackout when apply or verify fails.
@@ -378,7 +411,7 @@ export interface Vars1 {
 export interface Phase {
   run: Run
   expect?: Expect
-  timeout?: Duration6
+  timeout?: Duration8
 }
 /**
  * What counts as success. Default: `{exitCode: 0}`. Patterns are regular expressions; nothing is ever evaluated.
@@ -406,7 +439,7 @@ export interface Expect {
 export interface Phase1 {
   run: Run
   expect?: Expect
-  timeout?: Duration6
+  timeout?: Duration8
 }
 /**
  * Proof that `apply` worked.
@@ -414,7 +447,7 @@ export interface Phase1 {
 export interface Phase2 {
   run: Run
   expect?: Expect
-  timeout?: Duration6
+  timeout?: Duration8
 }
 /**
  * A way to back out: the first entry whose `when` matches the failure runs (an entry without `when` matches any).
@@ -426,7 +459,7 @@ export interface BackoutEntry {
   when?: FailureMatch
   run: Run
   expect?: Expect
-  timeout?: Duration6
+  timeout?: Duration8
 }
 /**
  * Matches the failure of `apply` or `verify`: every given field must match.
@@ -458,7 +491,7 @@ export interface FailureMatch {
 export interface Phase3 {
   run: Run
   expect?: Expect
-  timeout?: Duration6
+  timeout?: Duration8
 }
 /**
  * A check that a process is up: at most one of `tcp`, `http`, `command`.
@@ -488,5 +521,28 @@ export interface Probe1 {
 export interface Phase4 {
   run: Run
   expect?: Expect
-  timeout?: Duration6
+  timeout?: Duration8
+}
+/**
+ * A periodic check while `compctl supervise` runs: the same probes as `ready`. After `failures` failed checks in a row the component counts as crashed and is handled by its kind.
+ *
+ * This interface was referenced by `CompctlFile`'s JSON-Schema
+ * via the `definition` "healthCheck".
+ */
+export interface HealthCheck1 {
+  /**
+   * HOST:PORT that must accept a TCP connection.
+   */
+  tcp?: string
+  /**
+   * An http:// or https:// URL that must answer with a 2xx status.
+   */
+  http?: string
+  command?: Command2
+  interval?: Duration3
+  timeout?: Duration4
+  /**
+   * Failed checks in a row before the component counts as crashed. Default: 3.
+   */
+  failures?: number
 }
