@@ -13,7 +13,7 @@ export default class Destroy extends BaseCommand {
   async run(): Promise<void> {
     const {flags} = await this.parse(Destroy)
     if (flags.json && !flags['auto-approve']) throw new UserError('compctl destroy --json cannot ask for confirmation', {hint: 'Add --auto-approve.'})
-    const view = await chooseApplyView({json: flags.json, color: flags.color})
+    const view = await chooseApplyView({json: flags.json, color: flags.color, title: 'Destroy'})
     process.exitCode = await applyPlan(
       {
         operation: 'destroy',

@@ -1,0 +1,84 @@
+import {render, type Instance} from 'ink'
+import {createElement} from 'react'
+import type {CompctlEvent} from '../../model/generated/events.js'
+import type {CompctlPlan} from '../../model/generated/plan.js'
+import type {ApplyView} from '../apply-view.js'
+import {App, type Printed, type Screen} from './app.js'
+import {emptyModel, reduce} from './reducer.js'
+
+/** Frames per second at most: enough for a spinner, little enough for a plan of hundreds of steps. */
+const FPS = 10
+
+export interface InkViewOptions {
+  stdout: NodeJS.WriteStream
+  stdin: NodeJS.ReadStream
+  colour: boolean
+  /** Names the run in the header and the summary: `Apply` (default), `Destroy`, `Supervise`. */
+  title?: string
+}
+
+/**
+ * The terminal view of apply, destroy and supervise. Events go through the pure reducer at
+ * once; the screen is redrawn from the latest model at most FPS times a second, so a burst of
+ * events costs one frame. Ink's first frame is drawn on the first confirm() or event.
+ */
+export function mountInkView(options: InkViewOptions): ApplyView {
+  const {stdout, stdin, colour} = options
+  const title = options.title ?? 'Apply'
+  let screen: Screen = {printed: [], model: emptyModel(), now: Date.now(), width: stdout.columns || 80, height: stdout.rows || undefined}
+  let model = screen.model
+  let instance: Instance | undefined
+  let ticker: NodeJS.Timeout | undefined
+  let pendingAnswer: ((value: string) => void) | undefined
+
+  // Ink's rerender is synchronous: once `show` returns, the next frame holds the change.
+  const show = (change: Partial<Screen>): void => {
+    screen = {...screen, model, now: Date.now(), ...change}
+    const app = createElement(App, {screen, colour, title})
+    if (instance) instance.rerender(app)
+    else instance = render(app, {stdout, stdin, exitOnCtrlC: false, patchConsole: false, maxFps: FPS})
+  }
+  const print = (printed: Printed): Printed[] => [...screen.printed, printed]
+  const onResize = (): void => show({width: stdout.columns || 80, height: stdout.rows || undefined})
+  stdout.on('resize', onResize)
+
+  return {
+    confirm(plan: CompctlPlan): Promise<boolean> {
+      const destroy = plan.options.destroy
+      return new Promise((resolve) => {
+        pendingAnswer = (value) => {
+          pendingAnswer = undefined
+          show({prompt: undefined, printed: print({kind: 'answer', destroy, value})})
+          resolve(value.trim() === 'yes')
+        }
+        show({printed: print({kind: 'plan', plan}), prompt: {destroy, onAnswer: pendingAnswer}})
+      })
+    },
+
+    onEvent(event: CompctlEvent): void {
+      // supervise runs one plan after another: an earlier run's summary stays printed above.
+      const earlier = event.type === 'plan' ? model.summary : undefined
+      model = reduce(model, event, Date.now())
+      if (earlier) show({printed: print({kind: 'run', summary: earlier})})
+      else if (!instance) show({})
+      if (!ticker) {
+        // Ticks move the spinner and elapsed times; a finished run has nothing left to move.
+        ticker = setInterval(() => {
+          if (model !== screen.model || model.summary === undefined) show({})
+        }, 1000 / FPS)
+        ticker.unref()
+      }
+    },
+
+    async close(): Promise<void> {
+      if (ticker) clearInterval(ticker)
+      ticker = undefined
+      pendingAnswer?.('')
+      stdout.off('resize', onResize)
+      if (!instance) return
+      show({})
+      instance.unmount()
+      await instance.waitUntilExit()
+    },
+  }
+}
