@@ -1,12 +1,14 @@
-import {open, stat} from 'node:fs/promises'
+import {isUtf8} from 'node:buffer'
+import {readFile, stat} from 'node:fs/promises'
 import {basename, dirname, extname, resolve} from 'node:path'
-import {LineCounter, parseDocument, type Document} from 'yaml'
 import validateFile from '../model/generated/validate-compctl.js'
 import type {CompctlFile} from '../model/generated/compctl.js'
 import {ProblemsError, UserError, type Problem} from '../errors.js'
-import {formatPath, locate, type PathSegment} from './locate.js'
+import {parseJson} from './json.js'
+import {formatPath, lineColumns, locateOffset, type PathSegment, type SourceNode} from './locate.js'
 import {schemaProblems} from './schema-messages.js'
 import {semanticProblems} from './semantic.js'
+import {parseYaml, type ParsedFile} from './yaml.js'
 
 /** A desired-state file that passed validation, with the paths it implies. */
 export interface LoadedConfig {
@@ -22,77 +24,107 @@ export interface LoadedConfig {
 
 export type LoadResult = {ok: true; config: LoadedConfig} | {ok: false; problems: Problem[]}
 
-/** Larger desired-state files are refused before parsing: 50,000 components take about 10 MB. */
+/** Larger desired-state files are refused before parsing: 50,000 components take about 14 MB. */
 export const MAX_FILE_BYTES = 32 * 1024 * 1024
 export const DEFAULT_FILE = 'compctl.yaml'
+
+const EXTENSIONS = ['.yaml', '.yml', '.json']
 
 function problemAt(file: string, message: string, line = 1, col = 1): Problem {
   return {file, line, col, path: '', message}
 }
 
-/** Reads, parses and validates a desired-state file; every problem is returned, none thrown. */
+/**
+ * Reads, parses and validates a desired-state file. Every problem in the file is returned; a file
+ * that cannot be read at all (missing, a folder, no permission) throws a UserError.
+ */
 export async function loadConfig(path: string): Promise<LoadResult> {
   const shown = path
   const absolute = resolve(path)
   const extension = extname(absolute).toLowerCase()
-  if (!['.yaml', '.yml', '.json'].includes(extension))
+  if (!EXTENSIONS.includes(extension))
     return {ok: false, problems: [problemAt(shown, `unknown file type "${extension || '(none)'}": name the file *.yaml, *.yml or *.json`)]}
 
-  let size: number
-  try {
-    size = (await stat(absolute)).size
-  } catch {
-    throw new UserError(`${shown}: no such file`, {hint: `Create it, or point at another file with -f FILE.`})
-  }
-  if (size > MAX_FILE_BYTES)
-    return {ok: false, problems: [problemAt(shown, `the file is ${(size / 1048576).toFixed(1)} MB; compctl reads desired-state files up to ${MAX_FILE_BYTES / 1048576} MB`)]}
-
-  const handle = await open(absolute, 'r')
   let bytes: Buffer
   try {
-    bytes = await handle.readFile()
-  } finally {
-    await handle.close()
+    const info = await stat(absolute)
+    if (info.isDirectory()) throw new UserError(`${shown}: is a folder, not a file`, {hint: 'Point at the desired-state file inside it with -f FILE.'})
+    if (info.size > MAX_FILE_BYTES)
+      return {ok: false, problems: [problemAt(shown, `the file is ${(info.size / 1048576).toFixed(1)} MB; compctl reads desired-state files up to ${MAX_FILE_BYTES / 1048576} MB`)]}
+    bytes = await readFile(absolute)
+  } catch (error) {
+    if (error instanceof UserError) throw error
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new UserError(`${shown}: no such file`, {hint: 'Create it, or point at another file with -f FILE.'})
+    throw new UserError(`${shown}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, {
+      hint: 'Check its permissions, or point at another file with -f FILE.',
+    })
   }
+  const kind = extension === '.json' ? 'JSON' : 'YAML'
   const nul = bytes.indexOf(0)
-  if (nul !== -1) return {ok: false, problems: [problemAt(shown, `not a text file (byte ${nul} is NUL): expected ${extension === '.json' ? 'JSON' : 'YAML'}`)]}
-  const text = bytes.toString('utf8')
-  return validateText(text, shown, absolute)
+  if (nul !== -1) {
+    const {line, col} = bytePosition(bytes, nul)
+    return {ok: false, problems: [problemAt(shown, `not a text file (byte ${nul} is NUL): expected ${kind} text`, line, col)]}
+  }
+  if (!isUtf8(bytes)) {
+    const bad = firstInvalidUtf8(bytes)
+    const {line, col} = bytePosition(bytes, bad)
+    const hex = bytes[bad]!.toString(16).toUpperCase().padStart(2, '0')
+    return {ok: false, problems: [problemAt(shown, `not valid UTF-8 (byte 0x${hex} at byte ${bad}): save the file as UTF-8`, line, col)]}
+  }
+  return validateText(bytes.toString('utf8'), shown, absolute)
+}
+
+/** 1-based line and column (in characters) of a byte of a file. */
+function bytePosition(bytes: Buffer, index: number): {line: number; col: number} {
+  let line = 1
+  let lineStart = 0
+  for (let at = bytes.indexOf(0x0a); at !== -1 && at < index; at = bytes.indexOf(0x0a, at + 1)) {
+    line++
+    lineStart = at + 1
+  }
+  return {line, col: bytes.subarray(lineStart, index).toString('utf8').length + 1}
+}
+
+/** The index of the first byte that breaks UTF-8 (the file is known not to be valid UTF-8). */
+function firstInvalidUtf8(bytes: Buffer): number {
+  let at = 0
+  while (at < bytes.length) {
+    const lead = bytes[at]!
+    const length = lead < 0x80 ? 1 : lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3 : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0
+    if (length === 0) return at
+    for (let k = 1; k < length; k++) if (at + k >= bytes.length || (bytes[at + k]! & 0xc0) !== 0x80) return at
+    // Overlong forms, surrogates and code points past U+10FFFF.
+    const second = bytes[at + 1] ?? 0
+    if ((lead === 0xe0 && second < 0xa0) || (lead === 0xed && second > 0x9f) || (lead === 0xf0 && second < 0x90) || (lead === 0xf4 && second > 0x8f)) return at
+    at += length
+  }
+  return bytes.length - 1
 }
 
 /** Parses and validates the text of a desired-state file named `shown` (at `absolute`). */
 export function validateText(text: string, shown: string, absolute: string): LoadResult {
-  const lineCounter = new LineCounter()
-  let doc: Document
-  let data: unknown
-  try {
-    doc = parseDocument(text, {lineCounter, uniqueKeys: true, prettyErrors: false, merge: false})
-    if (doc.errors.length > 0) {
-      return {
-        ok: false,
-        problems: doc.errors.map((e) => {
-          const {line, col} = lineCounter.linePos(e.pos[0])
-          return problemAt(shown, parseMessage(e.code, e.message, text.slice(e.pos[0], e.pos[1])), line, col)
-        }),
-      }
-    }
-    data = doc.toJS({maxAliasCount: 100})
-  } catch (error) {
-    const why = error instanceof RangeError ? 'it is nested too deeply to read' : (error as Error).message
-    return {ok: false, problems: [problemAt(shown, `cannot parse the file: ${why}`)]}
-  }
-  if (data === null || data === undefined) return {ok: false, problems: [problemAt(shown, 'the file is empty: it needs at least `version: 1`')]}
-
-  const found: Array<{path: PathSegment[]; atKey: boolean; message: string}> = []
-  if (!validateFile(data)) found.push(...schemaProblems(validateFile.errors ?? []))
-  found.push(...semanticProblems(data).map((p) => ({...p, atKey: p.atKey ?? false})))
-  if (found.length > 0) {
-    const problems = found.map(({path, atKey, message}) => {
-      const {line, col} = locate(doc, lineCounter, path, atKey)
-      return {file: shown, line, col, path: formatPath(path), message}
-    })
+  const parsed = extname(absolute).toLowerCase() === '.json' ? parseJsonFile(text) : parseYaml(text)
+  const toProblems = (found: Array<{offset: number; path: PathSegment[]; message: string}>): LoadResult => {
+    const position = lineColumns(text)
+    const problems = found.map(({offset, path, message}) => ({file: shown, ...position(offset), path: formatPath(path), message}))
     problems.sort((a, b) => a.line - b.line || a.col - b.col || a.message.localeCompare(b.message))
     return {ok: false, problems}
+  }
+  if (!parsed.ok) return toProblems(parsed.problems)
+
+  const data = parsed.data
+  if (data === null || data === undefined) {
+    const why = text.trim() === '' ? 'the file is empty' : 'the file has no content, only comments'
+    return {ok: false, problems: [problemAt(shown, `${why}: it needs at least \`version: 1\``)]}
+  }
+
+  const found: Array<{path: PathSegment[]; atKey: boolean; message: string}> = []
+  if (!validateFile(data)) found.push(...schemaProblems(validateFile.errors ?? [], data))
+  found.push(...semanticProblems(data).map((p) => ({...p, atKey: p.atKey ?? false})))
+  if (found.length > 0) {
+    const tree: SourceNode | undefined = parsed.sourceTree()
+    return toProblems(found.map(({path, atKey, message}) => ({offset: locateOffset(tree, path, atKey), path, message})))
   }
 
   const spec = data as CompctlFile
@@ -109,9 +141,15 @@ export function validateText(text: string, shown: string, absolute: string): Loa
   }
 }
 
-function parseMessage(code: string, message: string, source: string): string {
-  if (code === 'DUPLICATE_KEY') return `duplicate key${source ? ` "${source.trim()}"` : ''}: each key may appear once`
-  return message.replace(/\s+at line \d+, column \d+:?[\s\S]*$/, '')
+/** A .json file is strict JSON: no comments, no trailing commas, no duplicate keys. */
+function parseJsonFile(text: string): ParsedFile {
+  const result = parseJson(text, false)
+  if (!result.ok) {
+    const position = lineColumns(text)
+    const first = result.firstOffset === undefined ? '' : ` (the first is at line ${position(result.firstOffset).line})`
+    return {ok: false, problems: [{offset: result.offset, path: result.path, message: `invalid JSON: ${result.message}${first}`}]}
+  }
+  return {ok: true, data: result.value, sourceTree: () => (parseJson(text, true) as {root: SourceNode | undefined}).root}
 }
 
 /** The folder's name, made a valid project name. */

@@ -1,41 +1,86 @@
-import {isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node} from 'yaml'
+import {isMap, isPair, isScalar, isSeq, type Document, type Node} from 'yaml'
 
 export type PathSegment = string | number
 
-/** Where a path points in a parsed document, 1-based; the key's position with `atKey`. */
-export function locate(
-  doc: Document,
-  lineCounter: LineCounter,
-  path: readonly PathSegment[],
-  atKey = false,
-): {line: number; col: number} {
-  let node: unknown = doc.contents
-  let offset = (doc.contents as Node | null)?.range?.[0] ?? 0
-  for (let i = 0; i < path.length; i++) {
-    const segment = path[i]
-    const last = i === path.length - 1
-    if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment))
-      if (!pair) break
-      const key = pair.key as Node
-      if (last && atKey) {
-        offset = key.range?.[0] ?? offset
-        break
-      }
-      node = pair.value
-      offset = (pair.value as Node | null)?.range?.[0] ?? key.range?.[0] ?? offset
-    } else if (isSeq(node)) {
-      const item = node.items[Number(segment)] as Node | undefined
-      if (!item) break
-      node = item
-      offset = item.range?.[0] ?? offset
-    } else break
-  }
-  return lineCounter.linePos(offset)
+/**
+ * Where the parts of a parsed file start (character offsets), whichever syntax it was written in:
+ * built from a YAML document or by the JSON parser, and only when there is a problem to point at.
+ */
+export interface SourceNode {
+  offset: number
+  /** A mapping's keys: where each key starts, and its value. */
+  entries?: Map<string, {keyOffset: number; node: SourceNode}>
+  /** A list's items. */
+  items?: SourceNode[]
 }
+
+/** The offset a path points at: its value, or with `atKey` its key; as deep as the path exists. */
+export function locateOffset(root: SourceNode | undefined, path: readonly PathSegment[], atKey = false): number {
+  let node = root
+  let offset = root?.offset ?? 0
+  for (let i = 0; i < path.length && node; i++) {
+    const segment = path[i]!
+    if (node.entries) {
+      const entry = node.entries.get(String(segment))
+      if (!entry) break
+      if (atKey && i === path.length - 1) return entry.keyOffset
+      node = entry.node
+    } else if (node.items && typeof segment === 'number') {
+      node = node.items[segment]
+      if (!node) break
+    } else break
+    offset = node.offset
+  }
+  return offset
+}
+
+/**
+ * The source tree of a YAML document. An alias is a leaf at the alias: a problem inside the
+ * anchored value is pointed at where it was brought in.
+ */
+export function yamlSourceTree(doc: Document): SourceNode | undefined {
+  const convert = (value: unknown, fallback: number): SourceNode => {
+    const node = value as Node | null
+    const offset = node?.range?.[0] ?? fallback
+    if (isMap(node)) {
+      const entries = new Map<string, {keyOffset: number; node: SourceNode}>()
+      for (const pair of node.items) {
+        if (!isPair(pair) || !isScalar(pair.key)) continue
+        const name = String(pair.key.value)
+        if (entries.has(name)) continue
+        const keyOffset = pair.key.range?.[0] ?? offset
+        entries.set(name, {keyOffset, node: convert(pair.value, keyOffset)})
+      }
+      return {offset, entries}
+    }
+    if (isSeq(node)) return {offset, items: node.items.map((item) => convert(item, offset))}
+    return {offset}
+  }
+  return doc.contents ? convert(doc.contents, 0) : undefined
+}
+
+/** Turns character offsets into 1-based line and column; built once per file with problems. */
+export function lineColumns(text: string): (offset: number) => {line: number; col: number} {
+  const starts = [0]
+  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) starts.push(at + 1)
+  return (offset) => {
+    let low = 0
+    let high = starts.length - 1
+    while (low < high) {
+      const mid = (low + high + 1) >> 1
+      if (starts[mid]! <= offset) low = mid
+      else high = mid - 1
+    }
+    return {line: low + 1, col: offset - starts[low]! + 1}
+  }
+}
+
+/** Longer paths (only absurdly nested files have them) are cut short in messages. */
+const PATH_SHOWN = 12
 
 /** `components.msgq.command[0]`: how a path reads in a message. */
 export function formatPath(path: readonly PathSegment[]): string {
+  if (path.length > PATH_SHOWN) return `${formatPath(path.slice(0, PATH_SHOWN - 4))}…(${path.length - PATH_SHOWN + 4} levels more)`
   let out = ''
   for (const segment of path) {
     if (typeof segment === 'number') out += `[${segment}]`
@@ -45,12 +90,19 @@ export function formatPath(path: readonly PathSegment[]): string {
   return out
 }
 
-/** `/components/msgq/command/0` (ajv's instancePath) as segments. */
-export function pointerToPath(pointer: string): PathSegment[] {
+/**
+ * `/components/msgq/command/0` (ajv's instancePath) as segments; a segment is a number only
+ * where `data` has a list, so a component named "80" stays a name.
+ */
+export function pointerToPath(pointer: string, data: unknown): PathSegment[] {
   if (pointer === '') return []
-  return pointer
-    .slice(1)
-    .split('/')
-    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .map((s) => (/^(0|[1-9][0-9]*)$/.test(s) ? Number(s) : s))
+  const path: PathSegment[] = []
+  let value = data
+  for (const raw of pointer.slice(1).split('/')) {
+    const segment = raw.replace(/~1/g, '/').replace(/~0/g, '~')
+    const index = Array.isArray(value) && /^(0|[1-9][0-9]*)$/.test(segment) ? Number(segment) : undefined
+    path.push(index ?? segment)
+    value = value !== null && typeof value === 'object' && Object.hasOwn(value, segment) ? (value as Record<string, unknown>)[segment] : undefined
+  }
+  return path
 }

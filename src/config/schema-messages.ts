@@ -8,10 +8,19 @@ export interface SchemaProblem {
   message: string
 }
 
-type Schema = {title?: string; description?: string; type?: string; properties?: Record<string, unknown>; anyOf?: Schema[]; const?: unknown}
+type Schema = {
+  title?: string
+  description?: string
+  type?: string
+  properties?: Record<string, unknown>
+  propertyNames?: {pattern?: string}
+  anyOf?: Schema[]
+  oneOf?: Schema[]
+  const?: unknown
+}
 
 function describeValue(value: unknown): string {
-  if (value === null) return 'null'
+  if (value === null) return 'nothing (null)'
   if (Array.isArray(value)) return 'a list'
   if (typeof value === 'object') return 'a mapping'
   if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value)}`
@@ -49,7 +58,8 @@ function distance(a: string, b: string): number {
   return row[b.length]!
 }
 
-function suggestion(name: string, known: string[]): string {
+/** ` (did you mean "x"?)`, or the short list of choices, or nothing. */
+export function suggestion(name: string, known: readonly string[]): string {
   const best = known
     .map((k) => ({k, d: distance(name.toLowerCase(), k.toLowerCase())}))
     .sort((x, y) => x.d - y.d)[0]
@@ -57,20 +67,55 @@ function suggestion(name: string, known: string[]): string {
   return known.length > 0 && known.length <= 12 ? ` (expected one of: ${known.join(', ')})` : ''
 }
 
+/** Whether `value` has the JSON type a branch of an anyOf asks for. */
+function typeFits(branch: Schema, value: unknown): boolean {
+  switch (branch.type) {
+    case 'integer':
+    case 'number':
+      return typeof value === 'number'
+    case 'string':
+      return typeof value === 'string'
+    case 'array':
+      return Array.isArray(value)
+    case 'object':
+      return value !== null && typeof value === 'object' && !Array.isArray(value)
+    case undefined:
+      return branch.const !== undefined && typeof branch.const === typeof value
+    default:
+      return false
+  }
+}
+
+const within = (inner: ErrorObject, outer: ErrorObject) =>
+  inner !== outer &&
+  inner.schemaPath.startsWith(outer.schemaPath + '/') &&
+  (inner.instancePath === outer.instancePath || inner.instancePath.startsWith(outer.instancePath + '/'))
+
 /**
- * ajv reports every failed keyword, including each failed branch of an anyOf; keep one message
- * per real problem: the anyOf itself stands for its branches, a propertyNames failure for its pattern.
+ * ajv reports every failed keyword, including each failed branch of an anyOf. Keep one message
+ * per real problem: when the value's type picks exactly one branch (`-5` for a duration, a list
+ * for exitCode), that branch's own errors say what is wrong; otherwise the anyOf stands for its
+ * branches. A propertyNames failure stands for the name pattern it failed.
  */
-export function schemaProblems(errors: readonly ErrorObject[]): SchemaProblem[] {
-  const alternatives = errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf')
-  const underAlternative = (e: ErrorObject) =>
-    alternatives.some((a) => a !== e && e.schemaPath.startsWith(a.schemaPath + '/') && e.instancePath.startsWith(a.instancePath))
+export function schemaProblems(errors: readonly ErrorObject[], data: unknown): SchemaProblem[] {
+  const chosenBranch = new Map<ErrorObject, string>()
+  for (const error of errors) {
+    if (error.keyword !== 'anyOf' && error.keyword !== 'oneOf') continue
+    const branches = ((error.parentSchema as Schema | undefined)?.[error.keyword] ?? []) as Schema[]
+    const fitting = branches.flatMap((branch, i) => (typeFits(branch, error.data) ? [i] : []))
+    if (fitting.length !== 1) continue
+    const prefix = `${error.schemaPath}/${fitting[0]}/`
+    if (errors.some((e) => within(e, error) && e.schemaPath.startsWith(prefix))) chosenBranch.set(error, prefix)
+  }
+  const hidden = (error: ErrorObject) =>
+    chosenBranch.has(error) ||
+    errors.some((a) => (a.keyword === 'anyOf' || a.keyword === 'oneOf') && within(error, a) && !error.schemaPath.startsWith(chosenBranch.get(a) ?? '\u0000'))
   const out: SchemaProblem[] = []
   const seen = new Set<string>()
   for (const error of errors) {
-    if (underAlternative(error)) continue
-    if (error.keyword !== 'propertyNames' && error.schemaPath.includes('/propertyNames/')) continue
-    const problem = toProblem(error)
+    if (error.keyword !== 'propertyNames' && error.propertyName !== undefined) continue
+    if (hidden(error)) continue
+    const problem = toProblem(error, data)
     const key = `${problem.path.join('\u0000')}|${problem.atKey}|${problem.message}`
     if (seen.has(key)) continue
     seen.add(key)
@@ -79,36 +124,58 @@ export function schemaProblems(errors: readonly ErrorObject[]): SchemaProblem[] 
   return out
 }
 
-function toProblem(error: ErrorObject): SchemaProblem {
-  const path = pointerToPath(error.instancePath)
+/** A schema description as the thing expected: "A signal name such as ..." → "a signal name such as ...". */
+function expectedFromDescription(description: string): string {
+  const text = description.replace(/\.$/, '')
+  return /^[A-Z][a-z ]/.test(text) ? text[0]!.toLowerCase() + text.slice(1) : text
+}
+
+function toProblem(error: ErrorObject, data: unknown): SchemaProblem {
+  const path = pointerToPath(error.instancePath, data)
   const parent = (error.parentSchema ?? {}) as Schema
   const params = error.params as Record<string, unknown>
   switch (error.keyword) {
     case 'additionalProperties': {
       const name = String(params.additionalProperty)
       const known = Object.keys(parent.properties ?? {})
-      const what = known.length === 0 ? 'this mapping takes no fields' : `unknown field "${name}"${suggestion(name, known)}`
+      const what =
+        name === '<<'
+          ? 'unknown field "<<": YAML merge keys are not supported; write the fields out'
+          : known.length === 0
+            ? 'this mapping takes no fields'
+            : `unknown field "${name}"${suggestion(name, known)}`
       return {path: [...path, name], atKey: true, message: what}
     }
     case 'required':
       return {path, atKey: false, message: `missing required field "${String(params.missingProperty)}"`}
     case 'propertyNames': {
       const name = String(params.propertyName)
-      return {path: [...path, name], atKey: true, message: `invalid name "${name}": use letters, digits, ".", "_" and "-", starting with a letter or digit`}
+      const message = parent.propertyNames?.pattern
+        ? `invalid variable name "${name}": use letters, digits and "_", not starting with a digit`
+        : `invalid name "${name}": use letters, digits, ".", "_" and "-", starting with a letter or digit`
+      return {path: [...path, name], atKey: true, message}
     }
     case 'type':
+      if (path.length === 0)
+        return {path, atKey: false, message: `the file must be a mapping of fields such as \`version:\` and \`components:\`, got ${describeValue(error.data)}`}
       return {path, atKey: false, message: `expected ${TYPE_NAMES[String(params.type)] ?? params.type}, got ${describeValue(error.data)}`}
     case 'enum':
       return {path, atKey: false, message: `expected one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}, got ${describeValue(error.data)}`}
     case 'const':
+      if (path.length === 1 && path[0] === 'version')
+        return {path, atKey: false, message: `unsupported version ${JSON.stringify(error.data)}: this compctl reads \`version: ${JSON.stringify(params.allowedValue)}\` files`}
       return {path, atKey: false, message: `expected ${JSON.stringify(params.allowedValue)}, got ${describeValue(error.data)}`}
     case 'anyOf':
     case 'oneOf': {
-      const branches = (parent.anyOf ?? (parent as {oneOf?: Schema[]}).oneOf ?? []).map(expectedOf)
+      const branches = (parent.anyOf ?? parent.oneOf ?? []).map(expectedOf)
       return {path, atKey: false, message: `expected ${branches.join(' or ')}, got ${describeValue(error.data)}`}
     }
-    case 'pattern':
-      return {path, atKey: false, message: `invalid value ${describeValue(error.data)}: ${parent.description ?? `must match ${String(params.pattern)}`}`}
+    case 'pattern': {
+      const expected = parent.description
+        ? expectedFromDescription(parent.description)
+        : (parent.title ?? `a value matching /${String(params.pattern)}/`)
+      return {path, atKey: false, message: `expected ${expected}, got ${describeValue(error.data)}`}
+    }
     case 'minItems':
       return {path, atKey: false, message: `needs at least ${String(params.limit)} item${params.limit === 1 ? '' : 's'}`}
     case 'minLength':

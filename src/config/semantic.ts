@@ -1,6 +1,7 @@
 import {constants} from 'node:os'
 import {findCycles} from '../planner/graph.js'
 import type {PathSegment} from './locate.js'
+import {suggestion} from './schema-messages.js'
 
 /** A problem the schema cannot see: references, cycles, vars, signals, patterns. */
 export interface SemanticProblem {
@@ -12,11 +13,25 @@ export interface SemanticProblem {
 type Obj = Record<string, unknown>
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v)
 const entries = (v: unknown): Array<[string, Obj]> => (isObj(v) ? Object.entries(v).filter((e): e is [string, Obj] => isObj(e[1])) : [])
-const strings = (v: unknown): Array<[number, string]> =>
-  Array.isArray(v) ? v.map((s, i) => [i, s] as [number, unknown]).filter((e): e is [number, string] => typeof e[1] === 'string') : []
 
 const PHASES = ['check', 'apply', 'verify', 'verifyBackout'] as const
 const VAR_REF = /\$\{([^}]*)\}/g
+
+/** A component or change, with the names it depends on (those that are strings). */
+interface Item {
+  section: 'components' | 'changes'
+  name: string
+  spec: Obj
+  deps: string[]
+}
+
+function dependencies(spec: Obj): string[] {
+  const list = spec.dependsOn
+  if (!Array.isArray(list)) return []
+  const out: string[] = []
+  for (const dep of list) if (typeof dep === 'string') out.push(dep)
+  return out
+}
 
 /**
  * Checks a parsed file (which may also have failed the schema: every check here tolerates
@@ -28,33 +43,41 @@ export function semanticProblems(file: unknown): SemanticProblem[] {
   const components = entries(file.components)
   const changes = entries(file.changes)
   const locks = isObj(file.locks) ? file.locks : {}
-  const componentNames = new Set(components.map(([n]) => n))
-  const known = new Set([...componentNames, ...changes.map(([n]) => n)])
-
-  for (const [name] of changes) {
-    if (componentNames.has(name))
-      problems.push({path: ['changes', name], atKey: true, message: `"${name}" is also a component; components and changes share one namespace, rename one`})
+  const items: Item[] = []
+  for (const [name, spec] of components) items.push({section: 'components', name, spec, deps: dependencies(spec)})
+  for (const [name, spec] of changes) items.push({section: 'changes', name, spec, deps: dependencies(spec)})
+  const depsOf = new Map<string, string[]>()
+  for (const item of items) {
+    if (item.section === 'changes' && depsOf.has(item.name))
+      problems.push({path: ['changes', item.name], atKey: true, message: `"${item.name}" is also a component; components and changes share one namespace, rename one`})
+    else depsOf.set(item.name, item.deps)
   }
 
-  const items: Array<[string, string, Obj]> = [
-    ...components.map(([n, c]): [string, string, Obj] => ['components', n, c]),
-    ...changes.map(([n, c]): [string, string, Obj] => ['changes', n, c]),
-  ]
-  for (const [section, name, item] of items) {
-    for (const [i, dep] of strings(item.dependsOn)) {
-      if (!known.has(dep)) problems.push({path: [section, name, 'dependsOn', i], message: `unknown name "${dep}": no component or change is called that`})
-    }
-    if (typeof item.lock === 'string' && !Object.hasOwn(locks, item.lock))
-      problems.push({path: [section, name, 'lock'], message: `unknown lock "${item.lock}": declare it under \`locks:\` (e.g. locks: { ${item.lock}: { holders: 1 } })`})
+  for (const {section, name, spec} of items) {
+    const list = spec.dependsOn
+    if (Array.isArray(list))
+      list.forEach((dep, i) => {
+        if (typeof dep === 'string' && !depsOf.has(dep))
+          problems.push({path: [section, name, 'dependsOn', i], message: `unknown name "${dep}": no component or change is called that${nearest(dep, depsOf.keys())}`})
+      })
+    if (typeof spec.lock === 'string' && !Object.hasOwn(locks, spec.lock))
+      problems.push({
+        path: [section, name, 'lock'],
+        message: `unknown lock "${spec.lock}"${nearest(spec.lock, Object.keys(locks))}: declare it under \`locks:\` (e.g. locks: { ${spec.lock}: { holders: 1 } })`,
+      })
   }
 
   // Cycles, over components and changes together since dependsOn may name either.
-  const depsOf = new Map(items.map(([, name, item]) => [name, strings(item.dependsOn).map(([, d]) => d)]))
-  const sectionOf = new Map(items.map(([section, name]) => [name, section]))
-  for (const cycle of findCycles([...depsOf.keys()], (n) => depsOf.get(n) ?? [])) {
-    const [first, second] = cycle
-    const index = (depsOf.get(first!) ?? []).indexOf(second!)
-    problems.push({path: [sectionOf.get(first!)!, first!, 'dependsOn', index], message: `dependency cycle: ${cycle.join(' → ')}`})
+  const tangled = unorderable(depsOf)
+  if (tangled.length > 0) {
+    const itemOf = new Map(items.map((item) => [item.name, item]))
+    for (const cycle of findCycles(tangled, (n) => depsOf.get(n) ?? [])) {
+      const [first, second] = cycle as [string, string]
+      const item = itemOf.get(first)!
+      const index = (item.spec.dependsOn as unknown[]).indexOf(second)
+      const message = cycle.length === 2 ? `"${first}" depends on itself: remove it from its dependsOn` : `dependency cycle: ${cycle.join(' → ')}`
+      problems.push({path: [item.section, first, 'dependsOn', index], message})
+    }
   }
 
   for (const [name, component] of components) {
@@ -73,6 +96,46 @@ export function semanticProblems(file: unknown): SemanticProblem[] {
 
   for (const [name, change] of changes) problems.push(...changeProblems(name, change))
   return problems
+}
+
+/**
+ * The names a topological sort cannot place: those on a cycle and those that wait for one.
+ * Linear, so the search for the cycles themselves only runs when there are some.
+ */
+function unorderable(depsOf: ReadonlyMap<string, readonly string[]>): string[] {
+  const names = [...depsOf.keys()]
+  const indexOf = new Map(names.map((name, i) => [name, i]))
+  const waiting = new Int32Array(names.length)
+  const dependents: number[][] = names.map(() => [])
+  names.forEach((name, i) => {
+    for (const dep of depsOf.get(name)!) {
+      const d = indexOf.get(dep)
+      if (d === undefined) continue
+      waiting[i]!++
+      dependents[d]!.push(i)
+    }
+  })
+  const ready: number[] = []
+  waiting.forEach((count, i) => {
+    if (count === 0) ready.push(i)
+  })
+  let placed = 0
+  for (let next = ready.pop(); next !== undefined; next = ready.pop()) {
+    placed++
+    for (const dependent of dependents[next]!) if (--waiting[dependent]! === 0) ready.push(dependent)
+  }
+  return placed === names.length ? [] : names.filter((_, i) => waiting[i]! > 0)
+}
+
+/**
+ * ` (did you mean "x"?)` for a close name, else nothing: a list of every name would drown the
+ * message. Skipped for huge files, where comparing with every name would cost more than it helps.
+ */
+function nearest(name: string, known: Iterable<string>): string {
+  const names = [...known]
+  if (names.length > 2000) return ''
+  const hint = suggestion(name, names)
+  return hint.startsWith(' (did you mean') ? hint : ''
 }
 
 function changeProblems(name: string, change: Obj): SemanticProblem[] {
@@ -124,7 +187,8 @@ function changeProblems(name: string, change: Obj): SemanticProblem[] {
       try {
         new RegExp(pattern)
       } catch (error) {
-        problems.push({path: [...path, stream], message: `not a valid regular expression: ${(error as Error).message}`})
+        const why = (error as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '')
+        problems.push({path: [...path, stream], message: `not a valid regular expression (${why}); escape a literal character with \\, e.g. \\( or \\.`})
       }
     }
   }

@@ -1,0 +1,144 @@
+// How fast is `compctl plan`? Prints a markdown table; not run in CI (timings depend on the machine).
+//
+//   node scripts/build.mjs && node bench/plan.mjs [--runs=20] [--size-runs=5] [--sizes=1000,10000,50000]
+//
+// 1. Startup: `compctl plan` on examples/dns against `node -e 0`, interleaved (so a busy machine
+//    slows both alike), median wall time of each and their ratio. Goal: ratio <= 3x.
+// 2. Scale: `plan --json` on generated files of 1,000 / 10,000 / 50,000 components with no state:
+//    median wall time, peak memory (max RSS), and the cost per component. Goal: 10,000 components
+//    in under 1.5 s and 250 MB.
+//
+// Peak memory is the kernel's max RSS of the compctl process, read by GNU time (`/usr/bin/time -f
+// %M`, which waits for the child and reports its rusage: nothing runs inside the measured process).
+// Without GNU time, a preload (bench/maxrss-preload.mjs) prints VmHWM from /proc/self/status as the
+// process exits: the same figure, at the cost of one small module loaded into it.
+import {spawnSync} from 'node:child_process'
+import {existsSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {dirname, join, resolve} from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {generateSpec} from './generate.mjs'
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+const BIN = join(ROOT, 'bin/run.js')
+const PRELOAD = join(ROOT, 'bench/maxrss-preload.mjs')
+const EXAMPLE = join(ROOT, 'examples/dns')
+
+function option(name, fallback) {
+  const arg = process.argv.find((a) => a.startsWith(`--${name}=`))
+  return arg ? arg.slice(name.length + 3) : fallback
+}
+const RUNS = Number(option('runs', '20'))
+const SIZE_RUNS = Number(option('size-runs', '5'))
+const SIZES = option('sizes', '1000,10000,50000').split(',').map(Number)
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b)
+  const mid = s.length >> 1
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2
+}
+const ms = (x) => `${x.toFixed(0)} ms`
+const mb = (kb) => `${(kb / 1024).toFixed(0)} MB`
+
+const gnuTime = spawnSync('/usr/bin/time', ['-f', '%M', 'true'], {encoding: 'utf8'})
+const HAVE_GNU_TIME = gnuTime.status === 0 && /^\d+\s*$/m.test(gnuTime.stderr)
+
+/** Runs `node ARGS` in `cwd`: wall time in ms, max RSS in KB (when asked), stdout, exit code. */
+function run(args, {cwd, memory = false}) {
+  const env = {...process.env, NO_COLOR: '1'}
+  let command = process.execPath
+  let argv = args
+  if (memory && HAVE_GNU_TIME) {
+    command = '/usr/bin/time'
+    argv = ['-f', 'COMPCTL_BENCH_MAXRSS_KB=%M', process.execPath, ...args]
+  } else if (memory) argv = ['--import', PRELOAD, ...args]
+  const started = process.hrtime.bigint()
+  const result = spawnSync(command, argv, {cwd, env, encoding: 'utf8', maxBuffer: 1 << 30})
+  const wallMs = Number(process.hrtime.bigint() - started) / 1e6
+  const rss = /COMPCTL_BENCH_MAXRSS_KB=(\d+)/.exec(result.stderr ?? '')
+  return {wallMs, maxRssKb: rss ? Number(rss[1]) : undefined, stdout: result.stdout, stderr: result.stderr, code: result.status}
+}
+
+function fail(what, result) {
+  console.error(`${what} failed (exit ${result.code}):\n${result.stderr}`)
+  process.exit(1)
+}
+
+if (!existsSync(join(ROOT, 'dist/main.js'))) {
+  console.error('dist/ is missing: run `npm run build` first.')
+  process.exit(1)
+}
+
+// 1. Startup against bare node, interleaved, alternating which goes first.
+const stateDir = join(EXAMPLE, 'state')
+const hadState = existsSync(stateDir)
+const planTimes = []
+const nodeTimes = []
+run([BIN, 'plan'], {cwd: EXAMPLE}) // warm the file cache
+for (let i = 0; i < RUNS; i++) {
+  const order = i % 2 === 0 ? ['node', 'plan'] : ['plan', 'node']
+  for (const which of order) {
+    if (which === 'node') nodeTimes.push(run(['-e', '0'], {cwd: EXAMPLE}).wallMs)
+    else {
+      const result = run([BIN, 'plan'], {cwd: EXAMPLE})
+      if (result.code !== 0) fail('compctl plan on examples/dns', result)
+      planTimes.push(result.wallMs)
+    }
+  }
+}
+if (!hadState && existsSync(stateDir)) {
+  rmSync(stateDir, {recursive: true, force: true})
+  console.error('note: `plan` created examples/dns/state (it should only read); removed it.')
+}
+const planMedian = median(planTimes)
+const nodeMedian = median(nodeTimes)
+const ratio = planMedian / nodeMedian
+
+// 2. Scale.
+const scratch = mkdtempSync(join(tmpdir(), 'compctl-bench-'))
+const rows = []
+try {
+  for (const size of SIZES) {
+    const spec = generateSpec(size)
+    const file = join(scratch, `components-${size}.json`)
+    writeFileSync(file, JSON.stringify(spec, null, 2) + '\n')
+    const expectedSteps = size + Object.keys(spec.changes).length
+    const walls = []
+    const rss = []
+    for (let i = 0; i < SIZE_RUNS; i++) {
+      const result = run([BIN, 'plan', '--json', '-f', file], {cwd: scratch, memory: true})
+      if (result.code !== 0) fail(`plan --json on ${size} components`, result)
+      const steps = JSON.parse(result.stdout).steps.length
+      if (steps !== expectedSteps) fail(`plan --json on ${size} components (${steps} steps, expected ${expectedSteps})`, result)
+      walls.push(result.wallMs)
+      if (result.maxRssKb !== undefined) rss.push(result.maxRssKb)
+    }
+    rows.push({size, bytes: Buffer.byteLength(JSON.stringify(spec, null, 2)), wall: median(walls), rss: rss.length ? Math.max(...rss) : undefined})
+    rmSync(file)
+  }
+} finally {
+  rmSync(scratch, {recursive: true, force: true})
+}
+
+const verdict = (ok) => (ok ? 'met' : '**missed**')
+const out = []
+out.push(`## compctl plan: startup (${RUNS} interleaved runs each, medians)`, '')
+out.push('| command | median wall | min | max |', '|---|---|---|---|')
+out.push(`| \`node -e 0\` | ${ms(nodeMedian)} | ${ms(Math.min(...nodeTimes))} | ${ms(Math.max(...nodeTimes))} |`)
+out.push(`| \`compctl plan\` (examples/dns) | ${ms(planMedian)} | ${ms(Math.min(...planTimes))} | ${ms(Math.max(...planTimes))} |`)
+out.push('', `Ratio plan / node: **${ratio.toFixed(2)}×** (goal ≤ 3×: ${verdict(ratio <= 3)})`, '')
+out.push(`## compctl plan --json: scale (median of ${SIZE_RUNS} runs; peak = highest max RSS, via ${HAVE_GNU_TIME ? 'GNU time %M' : 'VmHWM preload'})`, '')
+out.push('| components | file | median wall | peak memory | wall per component | marginal per component |', '|---|---|---|---|---|---|')
+rows.forEach((row, i) => {
+  const previous = rows[i - 1]
+  const marginal = previous ? `${((1000 * (row.wall - previous.wall)) / (row.size - previous.size)).toFixed(1)} µs` : '–'
+  out.push(
+    `| ${row.size.toLocaleString('en-US')} | ${(row.bytes / 1048576).toFixed(1)} MB | ${ms(row.wall)} | ${row.rss === undefined ? 'n/a' : mb(row.rss)} | ${((1000 * row.wall) / row.size).toFixed(1)} µs | ${marginal} |`,
+  )
+})
+const tenThousand = rows.find((r) => r.size === 10000)
+if (tenThousand) {
+  out.push('', `10,000 components: ${ms(tenThousand.wall)} (goal < 1500 ms: ${verdict(tenThousand.wall < 1500)}), ${tenThousand.rss === undefined ? 'n/a' : mb(tenThousand.rss)} peak (goal < 250 MB: ${verdict(tenThousand.rss !== undefined && tenThousand.rss < 250 * 1024)})`)
+}
+out.push('', `Marginal cost = extra wall time per extra component between consecutive sizes (flat = linear). Node ${process.version}.`)
+console.log(out.join('\n'))
