@@ -1,7 +1,5 @@
 import {Args, Flags} from '@oclif/core'
 import {UserError} from '../errors.js'
-import {applyPlan} from '../services/apply-service.js'
-import {chooseApplyView} from '../views/choose-view.js'
 import {lockTimeouts, runFlags} from './apply-flags.js'
 import {BaseCommand} from './base.js'
 
@@ -26,6 +24,7 @@ export default class Apply extends BaseCommand {
     const {args, flags} = await this.parse(Apply)
     if (flags.json && !flags['auto-approve'] && !args.planfile)
       throw new UserError('compctl apply --json cannot ask for confirmation', {hint: 'Add --auto-approve, or apply a saved plan.'})
+    const [{applyPlan}, {chooseApplyView}] = await Promise.all([import('../services/apply-service.js'), import('../views/choose-view.js')])
     const view = await chooseApplyView({json: flags.json, color: flags.color})
     process.exitCode = await applyPlan(
       {

@@ -1,6 +1,4 @@
 import {UserError} from '../errors.js'
-import {applyPlan} from '../services/apply-service.js'
-import {chooseApplyView} from '../views/choose-view.js'
 import {lockTimeouts, runFlags} from './apply-flags.js'
 import {BaseCommand} from './base.js'
 
@@ -13,6 +11,7 @@ export default class Destroy extends BaseCommand {
   async run(): Promise<void> {
     const {flags} = await this.parse(Destroy)
     if (flags.json && !flags['auto-approve']) throw new UserError('compctl destroy --json cannot ask for confirmation', {hint: 'Add --auto-approve.'})
+    const [{applyPlan}, {chooseApplyView}] = await Promise.all([import('../services/apply-service.js'), import('../views/choose-view.js')])
     const view = await chooseApplyView({json: flags.json, color: flags.color, title: 'Destroy'})
     process.exitCode = await applyPlan(
       {

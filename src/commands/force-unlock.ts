@@ -1,6 +1,4 @@
 import {Args} from '@oclif/core'
-import {loadConfigOrThrow} from '../config/load.js'
-import {describeHolder, forceUnlock, holderState, stateLockPath} from '../state/lock.js'
 import {BaseCommand, fileFlag} from './base.js'
 
 export default class ForceUnlock extends BaseCommand {
@@ -19,6 +17,10 @@ export default class ForceUnlock extends BaseCommand {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(ForceUnlock)
+    const [{loadConfigOrThrow}, {describeHolder, forceUnlock, holderState, stateLockPath}] = await Promise.all([
+      import('../config/load.js'),
+      import('../state/lock.js'),
+    ])
     const config = await loadConfigOrThrow(flags.file)
     const removed = await forceUnlock(config.stateDir, args.id)
     this.out(`Removed the state lock ${stateLockPath(config.stateDir)}: ${describeHolder(removed)}.`)

@@ -3,10 +3,9 @@ import {open, readdir, stat} from 'node:fs/promises'
 import {once} from 'node:events'
 import {basename, dirname, join} from 'node:path'
 import {Args, Flags} from '@oclif/core'
-import {loadConfigOrThrow, type LoadedConfig} from '../config/load.js'
+import type {LoadedConfig} from '../config/load.js'
 import {UserError} from '../errors.js'
 import type {CompctlState} from '../model/generated/state.js'
-import {FileStateStore} from '../state/store.js'
 import {BaseCommand, fileFlag} from './base.js'
 
 /** fs.watch misses events on some file systems (network, overlay): look anyway this often. */
@@ -51,6 +50,7 @@ export default class Logs extends BaseCommand {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Logs)
+    const [{loadConfigOrThrow}, {FileStateStore}] = await Promise.all([import('../config/load.js'), import('../state/store.js')])
     const config = await loadConfigOrThrow(flags.file)
     const state = await new FileStateStore(config.stateDir).read()
     const set = await logSet(config, state, args.name)

@@ -1,8 +1,7 @@
 import {writeFile} from 'node:fs/promises'
 import {Flags} from '@oclif/core'
 import {UserError} from '../errors.js'
-import {makePlan} from '../services/plan-service.js'
-import {PLAN_FORMATS, renderPlan} from '../views/render-plan.js'
+import {PLAN_FORMATS} from '../views/plan-formats.js'
 import {BaseCommand, colorFlag, fileFlag} from './base.js'
 
 export default class Plan extends BaseCommand {
@@ -31,6 +30,7 @@ export default class Plan extends BaseCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Plan)
+    const [{makePlan}, {renderPlan}] = await Promise.all([import('../services/plan-service.js'), import('../views/render-plan.js')])
     const {plan} = await makePlan({
       file: flags.file,
       destroy: flags.destroy,

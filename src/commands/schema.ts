@@ -1,11 +1,5 @@
 import {Flags} from '@oclif/core'
-import compctl from '../../schemas/compctl.schema.json' with {type: 'json'}
-import events from '../../schemas/events.schema.json' with {type: 'json'}
-import plan from '../../schemas/plan.schema.json' with {type: 'json'}
-import state from '../../schemas/state.schema.json' with {type: 'json'}
 import {BaseCommand} from './base.js'
-
-const SCHEMAS = {compctl, state, plan, events}
 
 export default class Schema extends BaseCommand {
   static override summary = 'Print a JSON Schema: the desired-state file (default), the state, the plan, or the events.'
@@ -17,6 +11,12 @@ export default class Schema extends BaseCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Schema)
-    this.out(JSON.stringify(SCHEMAS[flags.name], null, 2))
+    const schemas = {
+      compctl: () => import('../../schemas/compctl.schema.json', {with: {type: 'json'}}),
+      state: () => import('../../schemas/state.schema.json', {with: {type: 'json'}}),
+      plan: () => import('../../schemas/plan.schema.json', {with: {type: 'json'}}),
+      events: () => import('../../schemas/events.schema.json', {with: {type: 'json'}}),
+    }
+    this.out(JSON.stringify((await schemas[flags.name]()).default, null, 2))
   }
 }

@@ -1,9 +1,5 @@
 import {Args, Flags} from '@oclif/core'
-import {loadConfigOrThrow} from '../config/load.js'
-import {readSavedPlan} from '../services/saved-plan.js'
-import {FileStateStore} from '../state/store.js'
-import {PLAN_FORMATS, renderPlan} from '../views/render-plan.js'
-import {renderStateText} from '../views/state-text.js'
+import {PLAN_FORMATS} from '../views/plan-formats.js'
 import {BaseCommand, colorFlag, fileFlag} from './base.js'
 
 export default class Show extends BaseCommand {
@@ -24,10 +20,17 @@ export default class Show extends BaseCommand {
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Show)
     const format = flags.json ? 'json' : flags.format
+    const {renderPlan} = await import('../views/render-plan.js')
     if (args.planfile) {
+      const {readSavedPlan} = await import('../services/saved-plan.js')
       this.out(renderPlan(await readSavedPlan(args.planfile), format, this.palette(flags.color)))
       return
     }
+    const [{loadConfigOrThrow}, {FileStateStore}, {renderStateText}] = await Promise.all([
+      import('../config/load.js'),
+      import('../state/store.js'),
+      import('../views/state-text.js'),
+    ])
     const config = await loadConfigOrThrow(flags.file)
     const store = new FileStateStore(config.stateDir)
     const state = await store.read()

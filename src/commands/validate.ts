@@ -1,5 +1,4 @@
 import {Flags} from '@oclif/core'
-import {loadConfig} from '../config/load.js'
 import {formatProblem} from '../errors.js'
 import {BaseCommand, fileFlag} from './base.js'
 
@@ -15,6 +14,7 @@ export default class Validate extends BaseCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Validate)
+    const {loadConfig} = await import('../config/load.js')
     const result = await loadConfig(flags.file)
     if (flags.json) {
       this.out(JSON.stringify(result.ok ? {valid: true, problems: []} : {valid: false, problems: result.problems}, null, 2))
