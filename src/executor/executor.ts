@@ -1,3 +1,4 @@
+import {setMaxListeners} from 'node:events'
 import type {SummaryEvent} from '../model/generated/events.js'
 import type {CompctlPlan, PlanStep} from '../model/generated/plan.js'
 import type {HeldLock, LockBackend, LockOwner} from '../locks/types.js'
@@ -68,6 +69,8 @@ export class Executor {
 
   constructor(private readonly options: ExecutorOptions) {
     for (const step of options.plan.steps) this.status.set(step.id, 'waiting')
+    // Each running step listens for the kill: up to `parallelism` listeners is expected, not a leak.
+    setMaxListeners(options.parallelism + 10, this.kill.signal)
   }
 
   /** Ctrl-C: the first lets running steps finish and begins no new one; the second kills them. */

@@ -20,6 +20,9 @@ export interface StopOptions {
 
 const DEFAULT_TIMEOUT_MS = 10_000
 const CHECK_INTERVAL_MS = 50
+const FIRST_CHECK_MS = 5
+/** Checks between full /proc scans of a group's members. */
+const FULL_SCAN_EVERY = 10
 /** SIGKILL cannot be caught: past this, only a process stuck in the kernel is left. */
 const KILL_WAIT_MS = 5_000
 
@@ -48,20 +51,46 @@ function groupMembers(pgid: number): GroupMember[] {
   return members
 }
 
-/** Whether any process of the group is still running (zombies only wait to be reaped, by someone else perhaps). */
-function groupAlive(pgid: number): boolean {
+/** The state of one process from /proc, or null when it is gone. */
+function readMember(pid: number): GroupMember | null {
   try {
-    process.kill(-pgid, 0)
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return {pid, zombie: fields[0] === 'Z' || fields[0] === 'X', startTime: Number(fields[19])}
+  } catch {
+    return null
   }
-  return groupMembers(pgid).some((member) => !member.zombie)
 }
 
-/** Whether the component is still there: its leader (the very same process) or any live member of its group. */
-function componentAlive(identity: ProcessIdentity): boolean {
-  const leader = observe(identity)
-  return (leader.alive && leader.sameProcess) || groupAlive(identity.pid)
+/**
+ * Watches a process group until no live member is left. Exited members stay zombies until
+ * someone reaps them (where pid 1 does not, forever), so `kill(-pgid, 0)` alone cannot tell; a
+ * full /proc scan finds the members, and between scans only the known ones are re-read: a
+ * hundred concurrent stops must not each read every /proc entry every few milliseconds.
+ */
+class GroupWatch {
+  private known: number[] | null = null
+  private checks = 0
+
+  constructor(private readonly identity: ProcessIdentity) {}
+
+  /** Whether the component is still there: its leader (the very same process) or any live member of its group. */
+  alive(): boolean {
+    const leader = observe(this.identity)
+    if (leader.alive && leader.sameProcess) return true
+    try {
+      process.kill(-this.identity.pid, 0)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false
+    }
+    // A member may have forked since the last scan: rescan now and then.
+    if (this.known === null || this.checks++ % FULL_SCAN_EVERY === 0) this.known = groupMembers(this.identity.pid).map((m) => m.pid)
+    this.known = this.known.filter((pid) => {
+      const member = readMember(pid)
+      return member !== null && !member.zombie
+    })
+    return this.known.length > 0
+  }
 }
 
 function processGroupOf(pid: number): number | null {
@@ -96,10 +125,14 @@ function sendToComponent(identity: ProcessIdentity, signal: NodeJS.Signals): boo
 
 async function waitUntilGone(identity: ProcessIdentity, timeoutMs: number): Promise<boolean> {
   const deadline = performance.now() + timeoutMs
+  const watch = new GroupWatch(identity)
+  // Most processes exit within milliseconds of the signal: check soon, then back off.
+  let interval = FIRST_CHECK_MS
   for (;;) {
-    if (!componentAlive(identity)) return true
+    if (!watch.alive()) return true
     if (performance.now() >= deadline) return false
-    await sleep(Math.min(CHECK_INTERVAL_MS, Math.max(deadline - performance.now(), 1)))
+    await sleep(Math.min(interval, Math.max(deadline - performance.now(), 1)))
+    interval = Math.min(interval * 2, CHECK_INTERVAL_MS)
   }
 }
 
