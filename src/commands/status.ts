@@ -1,9 +1,5 @@
 import {Flags} from '@oclif/core'
-import {loadConfigOrThrow} from '../config/load.js'
-import {observeRecorded} from '../services/plan-service.js'
-import {holderState, readStateLock} from '../state/lock.js'
-import {FileStateStore} from '../state/store.js'
-import {buildStatusReport, renderStatusText} from '../views/status-text.js'
+import type {CompctlState} from '../model/generated/state.js'
 import {BaseCommand, fileFlag} from './base.js'
 
 export default class Status extends BaseCommand {
@@ -19,6 +15,13 @@ export default class Status extends BaseCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Status)
+    const [{loadConfigOrThrow}, {observeRecorded}, {holderState, readStateLock}, {FileStateStore}, {alignColumns, buildStatusReport, renderStatusText}] = await Promise.all([
+      import('../config/load.js'),
+      import('../services/plan-service.js'),
+      import('../state/lock.js'),
+      import('../state/store.js'),
+      import('../views/status-text.js'),
+    ])
     const config = await loadConfigOrThrow(flags.file)
     const store = new FileStateStore(config.stateDir)
     const state = await store.read()
@@ -35,6 +38,29 @@ export default class Status extends BaseCommand {
       applyRunning: holder === 'alive' || holder === 'elsewhere',
       now: new Date(),
     })
-    this.out(flags.json ? JSON.stringify(report, null, 2) : renderStatusText(report))
+    const lastExits = lastExitsOf(state)
+    if (flags.json) {
+      const components = report.components.map((c) => ({...c, lastExit: lastExits.get(c.name) ?? null}))
+      this.out(JSON.stringify({...report, components}, null, 2))
+    } else this.out(renderStatusText(report) + lastExitsText(lastExits, alignColumns))
   }
+}
+
+type LastExit = NonNullable<CompctlState['components'][string]['lastExit']>
+
+function lastExitsOf(state: CompctlState | null): Map<string, LastExit> {
+  const out = new Map<string, LastExit>()
+  for (const [name, component] of Object.entries(state?.components ?? {})) if (component.lastExit) out.set(name, component.lastExit)
+  return out
+}
+
+/** How each component's process last ended, as `supervise` saw it. */
+function lastExitsText(lastExits: Map<string, LastExit>, alignColumns: (rows: string[][]) => string[]): string {
+  if (lastExits.size === 0) return ''
+  const rows = [['NAME', 'ENDED AT', 'HOW']]
+  for (const [name, exit] of [...lastExits].sort(([a], [b]) => a.localeCompare(b))) {
+    const how = exit.signal ? `killed by ${exit.signal}` : typeof exit.code === 'number' ? `exited with code ${exit.code}` : 'ended (exit status not seen)'
+    rows.push([name, exit.at?.replace(/\.\d+Z$/, 'Z') ?? '-', how])
+  }
+  return ['', 'Last exits', ...alignColumns(rows)].join('\n') + '\n'
 }

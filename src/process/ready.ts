@@ -127,7 +127,10 @@ function lastLine(text: string): string {
   return text.trimEnd().split('\n').pop()?.trim() ?? ''
 }
 
-function commandCheck(command: CommandSpec, target: ReadyTarget): Check {
+/** Where a command probe runs. */
+export type ProbePlace = Pick<ReadyTarget, 'cwd' | 'env'>
+
+function commandCheck(command: CommandSpec, target: ProbePlace): Check {
   return {
     label: `command ${describeCommand(command)}`,
     attempt: async (timeoutMs, signal) => {
@@ -149,7 +152,10 @@ interface TimedCheck {
   attemptMs: number
 }
 
-function checksOf(probe: Probe | undefined, target: ReadyTarget): TimedCheck[] {
+/** The probes a `ready` or `health` block can name. */
+export type ProbeChecks = Pick<Probe, 'tcp' | 'http' | 'command'>
+
+function checksOf(probe: ProbeChecks | undefined, target: ProbePlace): TimedCheck[] {
   const checks: TimedCheck[] = []
   if (probe?.tcp !== undefined) checks.push({check: tcpCheck(probe.tcp), attemptMs: CONNECT_ATTEMPT_MS})
   if (probe?.http !== undefined) checks.push({check: httpCheck(probe.http), attemptMs: HTTP_ATTEMPT_MS})
@@ -231,6 +237,21 @@ async function probeUntilReady(probe: Probe | undefined, target: ReadyTarget, st
   const seen = observe(target.identity)
   if (!seen.alive || !seen.sameProcess) return {ok: false, reason: await describeGone(target, seen)}
   return {ok: true, elapsedMs: performance.now() - started}
+}
+
+export type ProbeResult = {ok: true} | {ok: false; reason: string}
+
+/**
+ * Tries each of the probe's checks once (a `health` check), all within `timeoutMs`: ok when every
+ * one holds, else the first that does not, and why. Aborting `signal` ends it as not holding.
+ */
+export async function probeOnce(probe: ProbeChecks, place: ProbePlace, timeoutMs: number, signal: AbortSignal): Promise<ProbeResult> {
+  const deadline = performance.now() + timeoutMs
+  for (const {check} of checksOf(probe, place)) {
+    const attempt = await check.attempt(Math.max(deadline - performance.now(), MIN_ATTEMPT_MS), signal)
+    if (!attempt.held) return {ok: false, reason: `${check.label}: ${attempt.why}`}
+  }
+  return {ok: true}
 }
 
 /**

@@ -1,15 +1,15 @@
 import {hostname} from 'node:os'
 import {loadConfigOrThrow} from '../config/load.js'
 import {UserError} from '../errors.js'
-import {eventEmitter} from '../executor/events.js'
-import {Executor} from '../executor/executor.js'
+import {eventEmitter, type Emit} from '../executor/events.js'
+import {Executor, type RunOutcome} from '../executor/executor.js'
 import type {LockBackend} from '../locks/types.js'
 import type {CompctlPlan} from '../model/generated/plan.js'
 import type {CompctlState} from '../model/generated/state.js'
 import {adoptLaunched} from '../process/adopt.js'
 import {readStartTime} from '../process/observe.js'
 import {StateJournal} from '../state/journal.js'
-import {acquireStateLock} from '../state/lock.js'
+import {acquireStateLock, type HeldStateLock} from '../state/lock.js'
 import {FileStateStore, newState} from '../state/store.js'
 import type {ApplyView} from '../views/apply-view.js'
 import {makePlan} from './plan-service.js'
@@ -38,14 +38,78 @@ export interface ApplyRequest {
 }
 
 /** Records processes launched by an apply that died before recording them; they are then planned like any other. */
-async function adoptOrphans(store: FileStateStore): Promise<void> {
+export async function adoptOrphans(store: FileStateStore): Promise<void> {
   const state = await store.read()
   if (state && adoptLaunched(state).length > 0) await store.write(state)
+}
+
+/** Takes `<stateDir>/compctl.lock` for `operation` (apply, destroy, supervise): at once, or waiting up to `timeoutMs`. */
+export function takeStateLock(stateDir: string, options: {operation: string; timeoutMs: number; onNote?: (message: string) => void}): Promise<HeldStateLock> {
+  return acquireStateLock(stateDir, {operation: options.operation, timeoutMs: options.timeoutMs, ...(options.onNote ? {onNote: options.onNote} : {})})
+}
+
+/** A journal over the store, starting from `state` (a new state for `project` when there is none yet). */
+export function openJournal(store: FileStateStore, state: CompctlState | null, project: string): StateJournal {
+  return new StateJournal(store, state ?? newState(project))
+}
+
+export interface PlanRun {
+  plan: CompctlPlan
+  journal: StateJournal
+  emit: Emit
+  /** Steps at once; default settings.parallelism, else 4. */
+  parallelism?: number
+  lockTimeoutMs?: number
+  /**
+   * Connects the run's interrupt (Ctrl-C semantics: the first lets running steps finish, the
+   * second kills them) to whatever should trigger it; returns the disconnect.
+   */
+  connectInterrupt: (interrupt: () => void) => () => void
 }
 
 /** How many applied plan ids the state keeps, to refuse a saved plan applied twice. */
 const APPLIED_PLANS_KEPT = 100
 const DEFAULT_PARALLELISM = 4
+
+/** One plan run to its end with the executor, the named locks it needs open meanwhile. The caller holds the state lock. */
+export async function runPlan(run: PlanRun): Promise<RunOutcome> {
+  const {plan} = run
+  let locks: LockBackend | null = null
+  try {
+    if (plan.steps.some((s) => s.lock)) {
+      const {openLockBackend} = await import('../locks/index.js')
+      locks = await openLockBackend((plan.settings as {locks?: Parameters<typeof openLockBackend>[0]}).locks, plan.project)
+    }
+    const settings = plan.settings as {parallelism?: number}
+    const executor = new Executor({
+      plan,
+      journal: run.journal,
+      emit: run.emit,
+      parallelism: run.parallelism ?? settings.parallelism ?? DEFAULT_PARALLELISM,
+      locks,
+      lockOwner: {project: plan.project, host: hostname(), pid: process.pid, startTime: readStartTime(process.pid)},
+      ...(run.lockTimeoutMs !== undefined ? {lockTimeoutMs: run.lockTimeoutMs} : {}),
+    })
+    const disconnect = run.connectInterrupt(() => executor.interrupt())
+    try {
+      return await executor.run()
+    } finally {
+      disconnect()
+    }
+  } finally {
+    await locks?.close().catch(() => undefined)
+  }
+}
+
+/** SIGINT and SIGTERM call `handler` while connected. */
+export function onTerminationSignals(handler: () => void): () => void {
+  process.on('SIGINT', handler)
+  process.on('SIGTERM', handler)
+  return () => {
+    process.off('SIGINT', handler)
+    process.off('SIGTERM', handler)
+  }
+}
 
 /**
  * `compctl apply` and `destroy`: takes the state lock, plans (or checks a saved plan is still
@@ -59,12 +123,11 @@ export async function applyPlan(request: ApplyRequest, view: ApplyView): Promise
 
   const saved = request.planFile ? await readSavedPlan(request.planFile) : null
   const stateDir = saved ? saved.source.stateDir : (await loadConfigOrThrow(request.file)).stateDir
-  const stateLock = await acquireStateLock(stateDir, {
+  const stateLock = await takeStateLock(stateDir, {
     operation: request.operation,
     timeoutMs: request.stateLockTimeoutMs,
     ...(request.onNote ? {onNote: request.onNote} : {}),
   })
-  let locks: LockBackend | null = null
   try {
     const store = new FileStateStore(stateDir)
     await adoptOrphans(store)
@@ -87,38 +150,22 @@ export async function applyPlan(request: ApplyRequest, view: ApplyView): Promise
     if (plan.steps.length > 0 && !saved && !request.autoApprove && !(await view.confirm(plan)))
       throw new UserError(`${request.operation === 'destroy' ? 'Destroy' : 'Apply'} cancelled.`)
 
-    const journal = new StateJournal(store, state ?? newState(plan.project))
+    const journal = openJournal(store, state, plan.project)
     if (plan.steps.length > 0 || saved)
       await journal.update((s) => {
         s.appliedPlans = [...(s.appliedPlans ?? []), plan.id].slice(-APPLIED_PLANS_KEPT)
       })
 
-    if (plan.steps.some((s) => s.lock)) {
-      const {openLockBackend} = await import('../locks/index.js')
-      locks = await openLockBackend((plan.settings as {locks?: Parameters<typeof openLockBackend>[0]}).locks, plan.project)
-    }
-    const settings = plan.settings as {parallelism?: number}
-    const executor = new Executor({
+    const outcome = await runPlan({
       plan,
       journal,
       emit: eventEmitter([(event) => view.onEvent(event)]),
-      parallelism: request.parallelism ?? settings.parallelism ?? DEFAULT_PARALLELISM,
-      locks,
-      lockOwner: {project: plan.project, host: hostname(), pid: process.pid, startTime: readStartTime(process.pid)},
+      ...(request.parallelism !== undefined ? {parallelism: request.parallelism} : {}),
       ...(request.lockTimeoutMs !== undefined ? {lockTimeoutMs: request.lockTimeoutMs} : {}),
+      connectInterrupt: onTerminationSignals,
     })
-    const onSignal = () => executor.interrupt()
-    process.on('SIGINT', onSignal)
-    process.on('SIGTERM', onSignal)
-    try {
-      const outcome = await executor.run()
-      return outcome.exitCode
-    } finally {
-      process.off('SIGINT', onSignal)
-      process.off('SIGTERM', onSignal)
-    }
+    return outcome.exitCode
   } finally {
-    await locks?.close().catch(() => undefined)
     await stateLock.release()
     await view.close()
   }
