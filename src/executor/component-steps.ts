@@ -103,6 +103,7 @@ async function startProcess(ctx: StepContext, spec: Component): Promise<StepResu
         startedAt: null,
         restarts: (previous?.restarts ?? 0) + (attempt > 1 ? 1 : 0),
         lastError: null,
+        ...(previous?.lastExit ? {lastExit: previous.lastExit} : {}),
         pending: pendingFor(ctx, launchId),
       }
     })
@@ -118,6 +119,7 @@ async function startProcess(ctx: StepContext, spec: Component): Promise<StepResu
       lastError = (error as Error).message
       continue
     }
+    ctx.launched(launched)
     await journal.update((state) => {
       const recorded = state.components[name]!
       recorded.pid = launched.pid

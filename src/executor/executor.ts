@@ -2,6 +2,7 @@ import {setMaxListeners} from 'node:events'
 import type {SummaryEvent} from '../model/generated/events.js'
 import type {CompctlPlan, PlanStep} from '../model/generated/plan.js'
 import type {HeldLock, LockBackend, LockOwner} from '../locks/types.js'
+import type {LaunchedProcess} from '../process/launch.js'
 import {buildPlan} from '../planner/plan.js'
 import type {StateJournal} from '../state/journal.js'
 import {runChangeStep} from './change-step.js'
@@ -20,6 +21,8 @@ export interface ExecutorOptions {
   lockOwner: Omit<LockOwner, 'step'>
   /** Bound on each named-lock wait; none when absent. */
   lockTimeoutMs?: number
+  /** Each process a step launches, with the promise of its exit. */
+  onLaunched?: (name: string, launched: LaunchedProcess) => void
 }
 
 export interface RunOutcome {
@@ -156,6 +159,7 @@ export class Executor {
         signal: stepAbort.signal,
         progress: (message, extra) => emit({type: 'step_progress', stepId: step.id, message, ...extra}),
         output: (line, target) => emit({type: 'step_output', stepId: step.id, line, ...(target ? {target} : {})}),
+        launched: (process) => this.options.onLaunched?.(step.name, process),
       }
       result = await actionOf(step)(ctx)
       if (lostLock !== null) result = {ok: false, error: `lost lock ${step.lock}: ${lostLock}`}

@@ -1,4 +1,5 @@
 import type {CompctlPlan, PlanStep} from '../model/generated/plan.js'
+import type {LaunchedProcess} from '../process/launch.js'
 import type {StateJournal} from '../state/journal.js'
 
 /** What a step's action gets from the executor. */
@@ -10,6 +11,8 @@ export interface StepContext {
   signal: AbortSignal
   progress(message: string, extra?: {pid?: number; attempt?: number; batch?: number; target?: string; phase?: string}): void
   output(line: string, target?: string): void
+  /** A process was launched (supervise watches its exit). */
+  launched(process: LaunchedProcess): void
 }
 
 export type StepResult =

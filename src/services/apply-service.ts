@@ -7,6 +7,7 @@ import type {LockBackend} from '../locks/types.js'
 import type {CompctlPlan} from '../model/generated/plan.js'
 import type {CompctlState} from '../model/generated/state.js'
 import {adoptLaunched} from '../process/adopt.js'
+import type {LaunchedProcess} from '../process/launch.js'
 import {readStartTime} from '../process/observe.js'
 import {StateJournal} from '../state/journal.js'
 import {acquireStateLock, type HeldStateLock} from '../state/lock.js'
@@ -65,6 +66,8 @@ export interface PlanRun {
    * second kills them) to whatever should trigger it; returns the disconnect.
    */
   connectInterrupt: (interrupt: () => void) => () => void
+  /** Each process a step launches, with the promise of its exit (for supervise). */
+  onLaunched?: (name: string, launched: LaunchedProcess) => void
 }
 
 /** How many applied plan ids the state keeps, to refuse a saved plan applied twice. */
@@ -89,6 +92,7 @@ export async function runPlan(run: PlanRun): Promise<RunOutcome> {
       locks,
       lockOwner: {project: plan.project, host: hostname(), pid: process.pid, startTime: readStartTime(process.pid)},
       ...(run.lockTimeoutMs !== undefined ? {lockTimeoutMs: run.lockTimeoutMs} : {}),
+      ...(run.onLaunched ? {onLaunched: run.onLaunched} : {}),
     })
     const disconnect = run.connectInterrupt(() => executor.interrupt())
     try {

@@ -9,6 +9,7 @@ import type {StepRef} from '../model/generated/events.js'
 import type {CompctlPlan, PlanStep} from '../model/generated/plan.js'
 import type {ComponentState} from '../model/generated/state.js'
 import {buildPlan, type PlanOptions} from '../planner/plan.js'
+import type {ExitInfo} from '../process/launch.js'
 import type {ProcessIdentity} from '../process/observe.js'
 import {stopProcess} from '../process/stop.js'
 import {runPlan} from '../services/apply-service.js'
@@ -71,8 +72,8 @@ export class Supervisor {
   private readonly handling = new Set<string>()
   private readonly series = new Map<string, CrashSeries>()
   private readonly restartTimers = new Map<string, NodeJS.Timeout>()
-  /** Kept here too: a start rewrites the component's record. */
-  private readonly lastExits = new Map<string, LastExit>()
+  /** How each process this supervisor launched ended, as its exit event said (adopted ones are not our children). */
+  private readonly exits = new Map<string, {pid: number; info: ExitInfo | null}>()
   private reloadQueued = false
   private ending: Ending | null = null
   private endRequested: () => void = () => {}
@@ -82,7 +83,6 @@ export class Supervisor {
 
   constructor(private readonly options: SupervisorOptions) {
     this.config = options.config
-    for (const [name, recorded] of Object.entries(options.journal.current.components)) if (recorded.lastExit) this.lastExits.set(name, recorded.lastExit)
     this.watch = new ExitWatch(
       () => this.watched(),
       (gone) => this.onGone(gone),
@@ -181,6 +181,11 @@ export class Supervisor {
         emit: this.options.emit,
         ...(this.options.parallelism !== undefined ? {parallelism: this.options.parallelism} : {}),
         ...(this.options.lockTimeoutMs !== undefined ? {lockTimeoutMs: this.options.lockTimeoutMs} : {}),
+        onLaunched: (name, launched) => {
+          const exit: {pid: number; info: ExitInfo | null} = {pid: launched.pid, info: null}
+          this.exits.set(name, exit)
+          void launched.exited.then((info) => (exit.info = info))
+        },
         connectInterrupt: (interrupt) => {
           if (!interruptible) return () => {}
           this.interruptRun = interrupt
@@ -190,7 +195,6 @@ export class Supervisor {
     } finally {
       this.inRun.clear()
     }
-    await this.restoreLastExits()
     // The executor brings the system down itself when a core or needed component fails to start.
     if (outcome.summary.systemDown) this.requestEnd({kind: 'down', reason: outcome.summary.errors?.[0] ?? 'a start failed', alreadyDown: true})
     if (!this.ending) {
@@ -198,16 +202,6 @@ export class Supervisor {
       this.syncHealth()
     }
     return outcome
-  }
-
-  private async restoreLastExits(): Promise<void> {
-    const components = this.options.journal.current.components
-    for (const name of this.lastExits.keys()) if (!components[name]) this.lastExits.delete(name)
-    const lost = [...this.lastExits].filter(([name]) => !components[name]!.lastExit)
-    if (lost.length === 0) return
-    await this.options.journal.update((state) => {
-      for (const [name, lastExit] of lost) state.components[name]!.lastExit = lastExit
-    })
   }
 
   /** Running components nobody else is acting on: what the exit watch looks after. */
@@ -266,9 +260,11 @@ export class Supervisor {
     // A run may have started it again meanwhile (a SIGHUP): that process is not the one that ended.
     const isSame = (entry: ComponentState | undefined) => entry?.pid === identity.pid && entry.startTime === identity.startTime
     if (!isSame(journal.current.components[name])) return void this.handling.delete(name)
-    const exitSignal = cause.health ? (stopped.outcome === 'killed' ? 'SIGKILL' : stopped.outcome === 'stopped' ? stopSignal : null) : null
-    const lastExit: LastExit = {code: null, signal: exitSignal, at: new Date(endedAt).toISOString()}
-    this.lastExits.set(name, lastExit)
+    const exit = this.exits.get(name)
+    const seen = exit?.pid === identity.pid ? exit.info : null
+    const lastExit: LastExit = cause.health
+      ? {code: null, signal: stopped.outcome === 'killed' ? 'SIGKILL' : stopped.outcome === 'stopped' ? stopSignal : null, at: new Date(endedAt).toISOString()}
+      : {code: seen?.code ?? null, signal: seen?.signal ?? null, at: new Date(endedAt).toISOString()}
     const startedAt = recorded.startedAt ? Date.parse(recorded.startedAt) : NaN
     const ranMs = Number.isFinite(startedAt) ? Math.max(0, endedAt - startedAt) : Number.POSITIVE_INFINITY
     const how = cause.health ?? (stopped.outcome === 'not-ours' ? `ended (pid ${identity.pid} now belongs to another process)` : `exited (pid ${identity.pid})`)

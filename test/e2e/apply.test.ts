@@ -1,4 +1,4 @@
-import {appendFileSync, readFileSync, writeFileSync} from 'node:fs'
+import {appendFileSync, existsSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import validateEvent from '../../src/model/generated/validate-events.js'
@@ -124,7 +124,11 @@ components:
     const running = readState(dir).components
     writeFileSync(
       join(dir, 'compctl.yaml'),
-      readFileSync(join(dir, 'compctl.yaml'), 'utf8').replace('priority: 100\n    command: ["sleep", "300"]', 'priority: 100\n    command: "echo broken; exit 3"'),
+      readFileSync(join(dir, 'compctl.yaml'), 'utf8').replace(
+        'priority: 100\n    command: ["sleep", "300"]',
+        // `after` makes the failure certain: without a probe a process that exits at once may still count as started.
+        'priority: 100\n    command: "echo broken; exit 3"\n    ready: { after: 1s }',
+      ),
     )
     const result = apply(dir)
     expect(result.code).toBe(1)
@@ -298,6 +302,11 @@ describe('crash safety', () => {
       await new Promise((r) => setTimeout(r, 150 + Math.floor(Math.random() * 1100)))
       running.child.kill('SIGKILL')
       await running.done
+      // Killed before its first write: then it cannot have launched anything either.
+      if (!existsSync(join(dir, 'state/compctl.state.json'))) {
+        expect(launchedProcesses(dir)).toEqual([])
+        continue
+      }
       const state = readState(dir)
       const recorded = new Set(Object.values(state.components).map((c) => c.pid))
       const launchIds = new Set(Object.values(state.components).map((c) => c.pending?.launchId))

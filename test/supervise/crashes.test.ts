@@ -35,7 +35,7 @@ describe('compctl supervise: crashes, by kind', () => {
     expect(now).not.toBe(before.worker)
     const worker = readState(dir).components.worker!
     expect(worker.restarts).toBe(1)
-    expect(worker.lastExit?.at).toBeTruthy()
+    expect(worker.lastExit).toMatchObject({code: null, signal: 'SIGKILL'})
     expect(Date.parse(worker.lastExit!.at!)).toBeLessThanOrEqual(Date.parse(worker.startedAt!))
     // Nothing else was touched.
     expect(pids(dir).bus).toBe(before.bus)
