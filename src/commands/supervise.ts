@@ -28,23 +28,15 @@ export default class Supervise extends BaseCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Supervise)
-    const [{supervise}, {chooseApplyView}, {PlainView}, {renderPlanText}] = await Promise.all([
-      import('../supervisor/service.js'),
-      import('../views/choose-view.js'),
-      import('../views/plain-view.js'),
-      import('../views/plan-text.js'),
-    ])
-    const view = await chooseApplyView({json: flags.json, color: flags.color})
-    const colour = this.palette(flags.color)
-    // The plain view shows runs, not plans: the plan text comes first, as `apply` shows it before asking.
-    const showPlan = view instanceof PlainView ? (plan: CompctlPlan) => this.out(renderPlanText(plan, colour)) : undefined
+    const [{supervise}, {chooseApplyView}] = await Promise.all([import('../supervisor/service.js'), import('../views/choose-view.js')])
+    const view = await chooseApplyView({json: flags.json, color: flags.color, title: 'Supervise'})
     process.exitCode = await supervise(
       {
         file: flags.file,
         ...(flags.parallelism ? {parallelism: flags.parallelism} : {}),
         ...lockTimeouts(flags['lock-timeout']),
         onNote: (message) => this.note(message),
-        ...(showPlan ? {onPlan: showPlan} : {}),
+        ...(view.showPlan ? {onPlan: (plan: CompctlPlan) => view.showPlan!(plan)} : {}),
       },
       view,
     )

@@ -10,6 +10,8 @@ export interface ApplyView {
   confirm(plan: CompctlPlan): Promise<boolean>
   /** One event of the run, in order; the last is a `summary`. */
   onEvent(event: CompctlEvent): void
+  /** A plan about to run without a prompt (supervise's rounds); views that show plans only when asking may print it. */
+  showPlan?(plan: CompctlPlan): void
   /** The run is over: flush output (the final summary stays on screen). */
   close(): Promise<void>
 }

@@ -44,6 +44,10 @@ export class PlainView implements ApplyView {
     return askForApproval(this.input, this.out)
   }
 
+  showPlan(plan: CompctlPlan): void {
+    this.out.write(renderPlanText(plan, this.colour))
+  }
+
   onEvent(event: CompctlEvent): void {
     const {paint} = this.colour
     const line = (text: string) => this.out.write(text + '\n')

@@ -47,18 +47,24 @@ export interface ViewModel {
   systemDown?: {reason: string; stepId?: string}
   summary?: SummaryEvent
   endedAt?: number
+  /** The latest messages about no step of the plan (supervise: crashes, restarts, SIGHUP), newest last. */
+  notes: readonly string[]
 }
+
+/** How many notes the view keeps. */
+export const NOTES_KEPT = 3
 
 const NO_COUNTS: Record<RowState, number> = {waiting: 0, locked: 0, running: 0, done: 0, failed: 0, skipped: 0}
 
 export function emptyModel(): ViewModel {
-  return {rows: listOf([]), index: new Map(), counts: NO_COUNTS, finishedCount: 0}
+  return {rows: listOf([]), index: new Map(), counts: NO_COUNTS, finishedCount: 0, notes: []}
 }
 
 /**
  * The next view model after one event. Pure (the model passed in is left as it was) and O(1)
  * in the plan's size except for the `plan` event itself. `now` is the clock (ms) the view
- * measures elapsed times with. Events about steps the plan does not have are ignored.
+ * measures elapsed times with. Progress and failures of no step of the plan (supervise's) become notes; other
+ * events about steps the plan does not have are ignored.
  */
 export function reduce(model: ViewModel, event: CompctlEvent, now: number): ViewModel {
   switch (event.type) {
@@ -66,6 +72,7 @@ export function reduce(model: ViewModel, event: CompctlEvent, now: number): View
       const rows = event.steps.map(rowOf)
       return {
         ...emptyModel(),
+        notes: model.notes,
         project: event.project,
         planId: event.planId,
         rows: listOf(rows),
@@ -77,6 +84,7 @@ export function reduce(model: ViewModel, event: CompctlEvent, now: number): View
     case 'step_started':
       return update(model, event.stepId, (row) => (row.state === 'locked' ? row : {...row, state: 'running', runningSince: now, message: undefined}))
     case 'step_progress':
+      if (!model.index.has(event.stepId)) return note(model, `${event.stepId}: ${event.message}`)
       return update(model, event.stepId, (row) => ({
         ...row,
         progress: {message: event.message, batch: event.batch, target: event.target, phase: event.phase, attempt: event.attempt},
@@ -99,6 +107,7 @@ export function reduce(model: ViewModel, event: CompctlEvent, now: number): View
     case 'step_done':
       return finish(model, event.stepId, (row) => ({...row, state: 'done', durationMs: event.durationMs, message: event.message}))
     case 'step_failed':
+      if (!model.index.has(event.stepId)) return note(model, `${event.stepId}: ${event.error}`)
       return finish(model, event.stepId, (row) => ({
         ...row,
         state: 'failed',
@@ -115,6 +124,10 @@ export function reduce(model: ViewModel, event: CompctlEvent, now: number): View
     case 'summary':
       return {...model, summary: event, endedAt: now}
   }
+}
+
+function note(model: ViewModel, text: string): ViewModel {
+  return {...model, notes: [...model.notes.slice(1 - NOTES_KEPT), text]}
 }
 
 function rowOf(step: StepRef): StepRow {

@@ -29,7 +29,7 @@ export interface RunViewProps {
 export function RunView({model, now, width, height, colour, title}: RunViewProps) {
   if (model.planId === undefined) return null
   const interruptText = model.interrupt ? interruptMessage(model.interrupt) : undefined
-  const fixedLines = 3 + (interruptText ? 1 : 0) + (model.systemDown ? 1 : 0) + (model.summary ? finalSummaryHeight(model.summary, title, width) : 0)
+  const fixedLines = 3 + model.notes.length + (interruptText ? 1 : 0) + (model.systemDown ? 1 : 0) + (model.summary ? finalSummaryHeight(model.summary, title, width) : 0)
   const layout = layoutRows(model, height === undefined ? undefined : Math.max(1, height - 1 - fixedLines))
   const hiddenText = hiddenRowsText(layout.hidden, STATE_SYMBOL)
   const labelWidth = Math.min(LABEL_WIDTH_MAX, Math.max(0, ...layout.rows.map((visible) => stepLabel(visible.row).length)))
@@ -58,6 +58,11 @@ export function RunView({model, now, width, height, colour, title}: RunViewProps
         width={width}
         colour={colour}
       />
+      {model.notes.map((text, i) => (
+        <Text key={`note-${i}`} wrap="truncate-end" {...tone(colour, {dimColor: true})}>
+          {oneLine(text)}
+        </Text>
+      ))}
       {interruptText && (
         <Text wrap="truncate-end" {...tone(colour, {color: 'yellow', bold: true})}>
           {interruptText}

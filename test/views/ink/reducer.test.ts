@@ -125,6 +125,23 @@ describe('reduce', () => {
     expect(reduce(emptyModel(), {type: 'step_done', time: '', stepId: 'start.msgq', durationMs: 1}, T0).rows.size).toBe(0)
   })
 
+  it("keeps the latest notes about no step of the plan (supervise's crashes and restarts) across plans", () => {
+    const model = run([
+      [0, threeSteps],
+      [10, {type: 'step_progress', stepId: 'supervise.worker', message: 'exited (pid 7); restart 1 of 2 in 100ms'}],
+      [20, {type: 'step_failed', stepId: 'supervise.stats', durationMs: 5, error: 'gave up after 2 restarts'}],
+      [30, {type: 'step_progress', stepId: 'supervise', message: 'SIGHUP: re-reading compctl.yaml'}],
+      [40, {type: 'step_progress', stepId: 'supervise.worker', message: 'restarted'}],
+      [50, threeSteps],
+    ])
+    expect(model.notes).toEqual([
+      'supervise.stats: gave up after 2 restarts',
+      'supervise: SIGHUP: re-reading compctl.yaml',
+      'supervise.worker: restarted',
+    ])
+    expect(model.counts.failed).toBe(0)
+  })
+
   it('records interrupts, a system going down and the summary', () => {
     const model = run([
       [0, threeSteps],
