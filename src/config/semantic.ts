@@ -91,6 +91,9 @@ export function semanticProblems(file: unknown): SemanticProblem[] {
       if (!isObj(probe)) continue
       const kinds = ['tcp', 'http', 'command'].filter((k) => probe[k] !== undefined)
       if (kinds.length > 1) problems.push({path: ['components', name, probeField], message: `use one of tcp, http, command, not ${kinds.join(' and ')}`})
+      // `ready` without a probe means "running (for `after`)"; a health check without one would always pass.
+      if (kinds.length === 0 && probeField === 'health')
+        problems.push({path: ['components', name, probeField], message: 'a health check needs one of tcp, http, command'})
     }
   }
 
