@@ -13,7 +13,7 @@ import {StateJournal} from '../state/journal.js'
 import {acquireStateLock, type HeldStateLock} from '../state/lock.js'
 import {FileStateStore, newState} from '../state/store.js'
 import type {ApplyView} from '../views/apply-view.js'
-import {makePlan} from './plan-service.js'
+import {planFor} from './plan-service.js'
 import {readSavedPlan} from './saved-plan.js'
 import {staleReasons} from './stale.js'
 
@@ -38,10 +38,14 @@ export interface ApplyRequest {
   onNote?: (message: string) => void
 }
 
-/** Records processes launched by an apply that died before recording them; they are then planned like any other. */
-export async function adoptOrphans(store: FileStateStore): Promise<void> {
+/**
+ * Reads the state, recording processes launched by an apply that died before recording them;
+ * they are then planned like any other. Returns the state as it now is.
+ */
+export async function adoptOrphans(store: FileStateStore): Promise<CompctlState | null> {
   const state = await store.read()
-  if (state && adoptLaunched(state).length > 0) await store.write(state)
+  if (state && adoptLaunched(state).length > 0) return store.write(state)
+  return state
 }
 
 /** Takes `<stateDir>/compctl.lock` for `operation` (apply, destroy, supervise): at once, or waiting up to `timeoutMs`. */
@@ -126,7 +130,8 @@ export async function applyPlan(request: ApplyRequest, view: ApplyView): Promise
     })
 
   const saved = request.planFile ? await readSavedPlan(request.planFile) : null
-  const stateDir = saved ? saved.source.stateDir : (await loadConfigOrThrow(request.file)).stateDir
+  const config = saved ? null : await loadConfigOrThrow(request.file)
+  const stateDir = saved ? saved.source.stateDir : config!.stateDir
   const stateLock = await takeStateLock(stateDir, {
     operation: request.operation,
     timeoutMs: request.stateLockTimeoutMs,
@@ -134,11 +139,9 @@ export async function applyPlan(request: ApplyRequest, view: ApplyView): Promise
   })
   try {
     const store = new FileStateStore(stateDir)
-    await adoptOrphans(store)
+    const state = await adoptOrphans(store)
     let plan: CompctlPlan
-    let state: CompctlState | null
     if (saved) {
-      state = await store.read()
       const reasons = await staleReasons(saved, state)
       if (reasons.length > 0)
         throw new UserError([`${request.planFile}: the saved plan is stale; nothing was run:`, ...reasons.map((r) => `  - ${r}`)], {
@@ -146,9 +149,7 @@ export async function applyPlan(request: ApplyRequest, view: ApplyView): Promise
         })
       plan = saved
     } else {
-      const made = await makePlan({file: request.file, destroy: request.destroy, targets: request.targets, replace: request.replace, refresh: request.refresh})
-      plan = made.plan
-      state = made.state
+      plan = (await planFor(config!, state, {destroy: request.destroy, targets: request.targets, replace: request.replace, refresh: request.refresh})).plan
     }
 
     if (plan.steps.length > 0 && !saved && !request.autoApprove && !(await view.confirm(plan)))

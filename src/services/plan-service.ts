@@ -52,7 +52,7 @@ export async function hashWatched(config: LoadedConfig): Promise<Record<string, 
 }
 
 /** Refuses --target/--replace names that are neither in the file nor in the state. */
-function checkNames(config: LoadedConfig, state: CompctlState | null, request: PlanRequest): void {
+function checkNames(config: LoadedConfig, state: CompctlState | null, request: PlanOptions): void {
   const known = new Set([
     ...Object.keys(config.spec.components ?? {}),
     ...Object.keys(config.spec.changes ?? {}),
@@ -71,7 +71,11 @@ function checkNames(config: LoadedConfig, state: CompctlState | null, request: P
 /** Loads the file and the state, refreshes, and plans. */
 export async function makePlan(request: PlanRequest): Promise<PlanResult> {
   const config = await loadConfigOrThrow(request.file)
-  const state = await new FileStateStore(config.stateDir).read()
+  return planFor(config, await new FileStateStore(config.stateDir).read(), request)
+}
+
+/** Refreshes and plans a loaded file against a state already read. */
+export async function planFor(config: LoadedConfig, state: CompctlState | null, request: PlanOptions): Promise<PlanResult> {
   checkNames(config, state, request)
   const plan = buildPlan({
     source: {file: config.file, baseDir: config.baseDir, stateDir: config.stateDir},

@@ -33,11 +33,11 @@ export async function supervise(request: SuperviseRequest, view: ApplyView): Pro
     })
     try {
       const store = new FileStateStore(config.stateDir)
-      await adoptOrphans(store)
+      const state = await adoptOrphans(store)
       const supervisor = new Supervisor({
         file: request.file,
         config,
-        journal: openJournal(store, await store.read(), config.project),
+        journal: openJournal(store, state, config.project),
         emit: eventEmitter([(event) => view.onEvent(event)]),
         ...(request.parallelism !== undefined ? {parallelism: request.parallelism} : {}),
         ...(request.lockTimeoutMs !== undefined ? {lockTimeoutMs: request.lockTimeoutMs} : {}),
