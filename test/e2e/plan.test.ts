@@ -1,5 +1,4 @@
-import {spawn, spawnSync} from 'node:child_process'
-import {once} from 'node:events'
+import {spawnSync} from 'node:child_process'
 import {appendFileSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
@@ -7,37 +6,15 @@ import {loadConfigOrThrow} from '../../src/config/load.js'
 import validatePlan from '../../src/model/generated/validate-plan.js'
 import type {CompctlPlan} from '../../src/model/generated/plan.js'
 import type {CompctlState, ComponentState} from '../../src/model/generated/state.js'
-import {readStartTime} from '../../src/process/observe.js'
 import {hashWatched} from '../../src/services/plan-service.js'
 import {FileStateStore} from '../../src/state/store.js'
 import {specHash} from '../../src/util/canonical.js'
-import {BIN, compctl, ROOT, tempProject, trackGroup} from '../helpers/cli.js'
+import {BIN, compctl, ROOT, startSleeper, tempProject, type Sleeper} from '../helpers/cli.js'
 
 const ESC = '\u001b['
 const DNS = ['msgq', 'cfgmgr', 'auth', 'resolver', 'stats']
 
-interface Sleeper {
-  pid: number
-  startTime: number
-  kill(): Promise<void>
-}
 
-/** A real `sleep` in its own process group, standing in for a component apply started. */
-async function startSleeper(): Promise<Sleeper> {
-  const child = spawn('sleep', ['600'], {detached: true, stdio: 'ignore'})
-  trackGroup(child.pid!)
-  const startTime = readStartTime(child.pid!)
-  if (startTime === null) throw new Error('sleep did not start')
-  return {
-    pid: child.pid!,
-    startTime,
-    kill: async () => {
-      const exited = once(child, 'exit')
-      process.kill(-child.pid!, 'SIGKILL')
-      await exited
-    },
-  }
-}
 
 /**
  * The dns example as apply would leave it: every component recorded running (a live `sleep` of

@@ -1,14 +1,12 @@
-import {spawn} from 'node:child_process'
 import {randomUUID} from 'node:crypto'
 import {once} from 'node:events'
 import {appendFileSync, existsSync, mkdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import type {CompctlState, ComponentState} from '../../src/model/generated/state.js'
-import {readStartTime} from '../../src/process/observe.js'
 import {acquireStateLock, stateLockPath} from '../../src/state/lock.js'
 import {FileStateStore} from '../../src/state/store.js'
-import {compctl, compctlAsync, tempProject, trackGroup} from '../helpers/cli.js'
+import {compctl, compctlAsync, startSleeper, tempProject} from '../helpers/cli.js'
 
 const FILE = `version: 1
 project: demo
@@ -27,22 +25,6 @@ function project(): string {
   return dir
 }
 
-/** A real `sleep` in its own process group, as apply would have started it. */
-async function startSleeper(): Promise<{pid: number; startTime: number; kill: () => Promise<void>}> {
-  const child = spawn('sleep', ['300'], {detached: true, stdio: 'ignore'})
-  trackGroup(child.pid!)
-  const startTime = readStartTime(child.pid!)
-  if (startTime === null) throw new Error('sleep did not start')
-  return {
-    pid: child.pid!,
-    startTime,
-    kill: async () => {
-      const exited = once(child, 'exit')
-      process.kill(-child.pid!, 'SIGKILL')
-      await exited
-    },
-  }
-}
 
 function component(fields: Partial<ComponentState>): ComponentState {
   return {spec: {command: ['sleep', '300'], kind: 'needed'}, specHash: 'sha256:0', status: 'running', restarts: 0, lastError: null, ...fields}

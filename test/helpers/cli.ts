@@ -1,4 +1,5 @@
 import {spawn, spawnSync} from 'node:child_process'
+import {once} from 'node:events'
 import {cpSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
@@ -97,3 +98,26 @@ afterEach(() => {
     rmSync(dir, {recursive: true, force: true})
   }
 })
+
+/** A real `sleep` in its own process group, standing in for a component apply started; killed after the test. */
+export interface Sleeper {
+  pid: number
+  startTime: number
+  kill(): Promise<void>
+}
+
+export async function startSleeper(): Promise<Sleeper> {
+  const child = spawn('sleep', ['600'], {detached: true, stdio: 'ignore'})
+  trackGroup(child.pid!)
+  const startTime = readStartTime(child.pid!)
+  if (startTime === null) throw new Error('sleep did not start')
+  return {
+    pid: child.pid!,
+    startTime,
+    kill: async () => {
+      const exited = once(child, 'exit')
+      process.kill(-child.pid!, 'SIGKILL')
+      await exited
+    },
+  }
+}
