@@ -165,8 +165,12 @@ export async function startComponent(ctx: StepContext): Promise<StepResult> {
   return startProcess(ctx, ctx.step.spec as unknown as Component)
 }
 
-/** Stop: the component was removed (or destroy): it leaves the state. */
-export async function stopComponent(ctx: StepContext): Promise<StepResult> {
+/**
+ * The stopping half of a stop or restart: journals the intent, stops the recorded process with
+ * its recorded spec's settings and runs that spec's postStop hook. Returns what happened and
+ * the hook's error, if any.
+ */
+async function stopForStep(ctx: StepContext): Promise<{detail: string; hookError: string | null}> {
   const name = ctx.step.name
   const recorded = ctx.journal.current.components[name]
   const spec = (recorded?.spec ?? ctx.step.spec) as unknown as Component
@@ -177,32 +181,27 @@ export async function stopComponent(ctx: StepContext): Promise<StepResult> {
       entry.pending = pendingFor(ctx)
     }
   })
-  const stopped = await stopRecorded(ctx.journal, name, (message) => ctx.progress(message))
+  const detail = await stopRecorded(ctx.journal, name, (message) => ctx.progress(message))
   const hookError = identityOf(recorded) ? await runHook(ctx, spec, 'postStop') : null
+  return {detail, hookError}
+}
+
+/** Stop: the component was removed (or destroy): it leaves the state. */
+export async function stopComponent(ctx: StepContext): Promise<StepResult> {
+  const {detail, hookError} = await stopForStep(ctx)
   await ctx.journal.update((state) => {
-    delete state.components[name]
+    delete state.components[ctx.step.name]
   })
   if (hookError) return {ok: false, error: hookError}
-  return {ok: true, message: stopped}
+  return {ok: true, message: detail}
 }
 
 /** Restart: stop the recorded process (its own stop settings), then start with the new spec. */
 export async function restartComponent(ctx: StepContext): Promise<StepResult> {
-  const name = ctx.step.name
-  const recorded = ctx.journal.current.components[name]
-  const oldSpec = (recorded?.spec ?? ctx.step.spec) as unknown as Component
-  await ctx.journal.update((state) => {
-    const entry = state.components[name]
-    if (entry) {
-      entry.status = 'stopping'
-      entry.pending = pendingFor(ctx)
-    }
-  })
   ctx.progress('stopping')
-  await stopRecorded(ctx.journal, name, (message) => ctx.progress(message))
-  const hookError = identityOf(recorded) ? await runHook(ctx, oldSpec, 'postStop') : null
+  const {hookError} = await stopForStep(ctx)
   await ctx.journal.update((state) => {
-    const entry = state.components[name]
+    const entry = state.components[ctx.step.name]
     if (entry) {
       entry.status = 'stopped'
       entry.pid = null
