@@ -28,3 +28,17 @@ function parseLockTimeout(value: string): number {
   if (ms === undefined) throw new UserError(`--lock-timeout ${value}: not a duration (use e.g. 500ms, 30s, 2m)`)
   return ms
 }
+
+/** The parts of an apply request that `apply` and `destroy` take from the same flags. */
+export function runOptions(
+  flags: {'auto-approve': boolean; parallelism?: number | undefined; 'lock-timeout'?: string | undefined},
+  onNote: (message: string) => void,
+) {
+  return {
+    autoApprove: flags['auto-approve'],
+    interactive: process.stdin.isTTY === true,
+    ...(flags.parallelism ? {parallelism: flags.parallelism} : {}),
+    ...lockTimeouts(flags['lock-timeout']),
+    onNote,
+  }
+}

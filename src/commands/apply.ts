@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {UserError} from '../errors.js'
-import {lockTimeouts, runFlags} from './apply-flags.js'
+import {runFlags, runOptions} from './apply-flags.js'
 import {BaseCommand} from './base.js'
 
 export default class Apply extends BaseCommand {
@@ -35,11 +35,7 @@ export default class Apply extends BaseCommand {
         targets: flags.target ?? [],
         replace: flags.replace ?? [],
         refresh: flags.refresh,
-        autoApprove: flags['auto-approve'],
-        interactive: process.stdin.isTTY === true,
-        ...(flags.parallelism ? {parallelism: flags.parallelism} : {}),
-        ...lockTimeouts(flags['lock-timeout']),
-        onNote: (message) => this.note(message),
+        ...runOptions(flags, (message) => this.note(message)),
       },
       view,
     )

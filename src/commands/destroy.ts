@@ -1,5 +1,5 @@
 import {UserError} from '../errors.js'
-import {lockTimeouts, runFlags} from './apply-flags.js'
+import {runFlags, runOptions} from './apply-flags.js'
 import {BaseCommand} from './base.js'
 
 export default class Destroy extends BaseCommand {
@@ -21,11 +21,7 @@ export default class Destroy extends BaseCommand {
         targets: [],
         replace: [],
         refresh: true,
-        autoApprove: flags['auto-approve'],
-        interactive: process.stdin.isTTY === true,
-        ...(flags.parallelism ? {parallelism: flags.parallelism} : {}),
-        ...lockTimeouts(flags['lock-timeout']),
-        onNote: (message) => this.note(message),
+        ...runOptions(flags, (message) => this.note(message)),
       },
       view,
     )
