@@ -1,12 +1,28 @@
+import Apply from './apply.js'
+import Destroy from './destroy.js'
 import Plan from './plan.js'
 import Schema from './schema.js'
 import Show from './show.js'
 import Validate from './validate.js'
+import ForceUnlock from './force-unlock.js'
+import Logs from './logs.js'
+import Status from './status.js'
+import Locks from './locks.js'
+import LocksRelease from './locks/release.js'
+import Supervise from './supervise.js'
 
 /** Every command, for oclif's explicit command discovery (one bundled module, no directory scan). */
 export const COMMANDS = {
+  apply: Apply,
+  destroy: Destroy,
   plan: Plan,
   schema: Schema,
   show: Show,
   validate: Validate,
+  'force-unlock': ForceUnlock,
+  logs: Logs,
+  status: Status,
+  locks: Locks,
+  'locks:release': LocksRelease,
+  supervise: Supervise,
 }

@@ -85,7 +85,7 @@ export async function runPlan(run: PlanRun): Promise<RunOutcome> {
   try {
     if (plan.steps.some((s) => s.lock)) {
       const {openLockBackend} = await import('../locks/index.js')
-      locks = await openLockBackend((plan.settings as {locks?: Parameters<typeof openLockBackend>[0]}).locks, plan.project)
+      locks = await openLockBackend((plan.settings as {locks?: Parameters<typeof openLockBackend>[0]}).locks, plan.project, {baseDir: plan.source.baseDir})
     }
     const settings = plan.settings as {parallelism?: number}
     const executor = new Executor({
