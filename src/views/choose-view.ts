@@ -14,5 +14,5 @@ export async function chooseApplyView(options: {json: boolean; color: boolean | 
     const {createInkView} = await import('./ink/index.js')
     return createInkView({stdout: process.stdout, stdin: process.stdin, colour, ...(options.title ? {title: options.title} : {})})
   }
-  return new PlainView(process.stdout, process.stdin, palette(colour))
+  return new PlainView(process.stdout, process.stdin, palette(colour), options.title)
 }

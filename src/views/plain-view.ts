@@ -22,13 +22,14 @@ export async function askForApproval(input: NodeJS.ReadableStream, output: NodeJ
   }
 }
 
-export function summaryText(summary: Omit<SummaryEvent, 'type' | 'time'>): string {
+/** The closing line of a run; `title` names it: Apply, Destroy, Supervise. */
+export function summaryText(summary: Omit<SummaryEvent, 'type' | 'time'>, title = 'Apply'): string {
   const c = summary.counts
   const done = `${c.started} started, ${c.stopped} stopped, ${c.restarted} restarted, ${c.reloaded} reloaded, ${c.updated} updated, ${c.changes} change${c.changes === 1 ? '' : 's'} run`
   const time = formatMs(summary.durationMs)
   if (summary.interrupted) return `Interrupted after ${time}: ${done}; ${c.failed} failed, ${c.skipped} not run. The state is saved.`
-  if (summary.ok) return `Apply complete in ${time}: ${done}.`
-  return `Apply failed after ${time}: ${done}; ${c.failed} failed, ${c.skipped} skipped.`
+  if (summary.ok) return `${title} complete in ${time}: ${done}.`
+  return `${title} failed after ${time}: ${done}; ${c.failed} failed, ${c.skipped} skipped.`
 }
 
 /** One plain line per event: for logs and CI, where there is no terminal to redraw. */
@@ -37,6 +38,7 @@ export class PlainView implements ApplyView {
     private readonly out: NodeJS.WritableStream,
     private readonly input: NodeJS.ReadableStream,
     private readonly colour: Palette,
+    private readonly title = 'Apply',
   ) {}
 
   async confirm(plan: CompctlPlan): Promise<boolean> {
@@ -93,7 +95,7 @@ export class PlainView implements ApplyView {
         line(paint('red', `system down: ${event.reason}; stopping every managed component`))
         break
       case 'summary':
-        line(paint(event.ok ? 'green' : 'red', summaryText(event)))
+        line(paint(event.ok ? 'green' : 'red', summaryText(event, this.title)))
         for (const error of event.ok ? [] : (event.errors ?? [])) line(`  ${error}`)
         break
     }

@@ -91,7 +91,7 @@ describe('compctl apply on the example', () => {
     const pids = Object.values(readState(dir).components).map((c) => c.pid)
     const result = compctl(['destroy', '--auto-approve'], {cwd: dir})
     expect(result.code).toBe(0)
-    expect(result.stdout).toMatch(/5 stopped/)
+    expect(result.stdout).toMatch(/Destroy complete in .*: 0 started, 5 stopped/)
     for (const pid of pids) expect(isAlive(pid)).toBe(false)
     expect(readState(dir).components).toEqual({})
   })
