@@ -3,9 +3,9 @@ import {mkdtempSync, rmSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {build} from 'esbuild'
 import type {LockSettings} from '../../src/locks/index.js'
 import {ROOT, trackGroup} from '../helpers/cli.js'
+import {bundleForChild} from '../helpers/bundle.js'
 
 /**
  * Tests run TypeScript through vitest, but a holder in another process needs plain JavaScript:
@@ -17,14 +17,7 @@ export async function buildHolderScript(): Promise<{script: string; cleanup(): v
   const dir = mkdtempSync(join(tmpdir(), 'compctl-holder-'))
   const script = join(dir, 'holder.mjs')
   const etcd3 = createRequire(join(ROOT, 'package.json')).resolve('etcd3')
-  await build({
-    entryPoints: [join(ROOT, 'test/locks/fixtures/holder.ts')],
-    outfile: script,
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    logLevel: 'warning',
+  await bundleForChild(script, {entry: join(ROOT, 'test/locks/fixtures/holder.ts')}, {
     plugins: [
       {
         name: 'etcd3-by-path',

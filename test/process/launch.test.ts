@@ -1,12 +1,12 @@
 import {spawnSync} from 'node:child_process'
 import {chmodSync, mkdirSync, realpathSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {build} from 'esbuild'
 import {describe, expect, it} from 'vitest'
 import {launch} from '../../src/process/launch.js'
 import {observe} from '../../src/process/observe.js'
 import {ROOT, trackGroup} from '../helpers/cli.js'
 import {isRunning, launchTracked, procStat, readText, waitFor, workspace} from './helpers.js'
+import {bundleForChild} from '../helpers/bundle.js'
 
 describe('launch', () => {
   it('starts a detached process in its own group, with the pid and start time /proc shows', async () => {
@@ -73,16 +73,7 @@ describe('launch', () => {
   // bundle of launch.ts made here: a short-lived Node process launches `sleep 30` and must exit on its own.
   it('outlives the process that launched it, which exits without waiting for it', async () => {
     const {dir, log} = workspace()
-    await build({
-      entryPoints: [join(ROOT, 'src/process/launch.ts')],
-      outfile: join(dir, 'launch.mjs'),
-      bundle: true,
-      format: 'esm',
-      platform: 'node',
-      target: 'node20',
-      external: ['execa'],
-      logLevel: 'warning',
-    })
+    await bundleForChild(join(dir, 'launch.mjs'), {entry: join(ROOT, 'src/process/launch.ts')}, {external: ['execa']})
     writeFileSync(
       join(dir, 'launcher.mjs'),
       "import {launch} from './launch.mjs'\nconst p = await launch(JSON.parse(process.argv[2]))\nconsole.log(JSON.stringify({pid: p.pid, startTime: p.startTime}))\n",

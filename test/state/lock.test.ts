@@ -4,11 +4,11 @@ import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {createInterface} from 'node:readline'
-import {build} from 'esbuild'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {UserError} from '../../src/errors.js'
 import {readStartTime} from '../../src/process/observe.js'
 import {acquireStateLock, forceUnlock, readStateLock, stateLockPath, type StateLockInfo} from '../../src/state/lock.js'
+import {bundleForChild} from '../helpers/bundle.js'
 import {ROOT, tempProject, trackGroup} from '../helpers/cli.js'
 
 /*
@@ -48,15 +48,7 @@ let driverPath: string
 beforeAll(async () => {
   driverDir = mkdtempSync(join(tmpdir(), 'compctl-lock-driver-'))
   driverPath = join(driverDir, 'driver.mjs')
-  await build({
-    stdin: {contents: DRIVER, resolveDir: join(ROOT, 'src/state'), sourcefile: 'lock-driver.ts', loader: 'ts'},
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    outfile: driverPath,
-    logLevel: 'warning',
-  })
+  await bundleForChild(driverPath, {contents: DRIVER, resolveDir: join(ROOT, 'src/state')})
 })
 
 afterAll(() => rmSync(driverDir, {recursive: true, force: true}))

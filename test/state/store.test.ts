@@ -3,12 +3,12 @@ import {once} from 'node:events'
 import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {build} from 'esbuild'
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
 import {UserError} from '../../src/errors.js'
 import validateState from '../../src/model/generated/validate-state.js'
 import type {CompctlState} from '../../src/model/generated/state.js'
 import {FileStateStore, newState, STATE_FILE} from '../../src/state/store.js'
+import {bundleForChild} from '../helpers/bundle.js'
 import {ROOT} from '../helpers/cli.js'
 
 /*
@@ -171,15 +171,7 @@ describe('a writer killed at random moments', () => {
   beforeAll(async () => {
     driverDir = mkdtempSync(join(tmpdir(), 'compctl-store-writer-'))
     writerPath = join(driverDir, 'writer.mjs')
-    await build({
-      stdin: {contents: WRITER, resolveDir: join(ROOT, 'src/state'), sourcefile: 'writer.ts', loader: 'ts'},
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      outfile: writerPath,
-      logLevel: 'warning',
-    })
+    await bundleForChild(writerPath, {contents: WRITER, resolveDir: join(ROOT, 'src/state')})
   })
 
   afterAll(() => rmSync(driverDir, {recursive: true, force: true}))

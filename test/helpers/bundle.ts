@@ -1,0 +1,25 @@
+import {build, type BuildOptions} from 'esbuild'
+
+/**
+ * Bundles TypeScript into one .mjs a test runs as a separate process: vitest runs our sources
+ * only inside its own workers, and properties about processes (a holder that dies, a writer
+ * killed mid-write, a launcher that exits) need the real modules in a real process.
+ */
+export async function bundleForChild(
+  outfile: string,
+  source: {entry: string} | {contents: string; resolveDir: string},
+  extra: Pick<BuildOptions, 'external' | 'plugins'> = {},
+): Promise<void> {
+  await build({
+    ...('entry' in source
+      ? {entryPoints: [source.entry]}
+      : {stdin: {contents: source.contents, resolveDir: source.resolveDir, sourcefile: 'child.ts', loader: 'ts' as const}}),
+    outfile,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    logLevel: 'warning',
+    ...extra,
+  })
+}
