@@ -72,6 +72,8 @@ export interface PlanRun {
   connectInterrupt: (interrupt: () => void) => () => void
   /** Each process a step launches, with the promise of its exit (for supervise). */
   onLaunched?: (name: string, launched: LaunchedProcess) => void
+  /** Called once everything the run needs is reachable (the lock backend), just before the first step. */
+  beforeFirstStep?: () => Promise<void>
 }
 
 /** How many applied plan ids the state keeps, to refuse a saved plan applied twice. */
@@ -98,6 +100,7 @@ export async function runPlan(run: PlanRun): Promise<RunOutcome> {
       ...(run.lockTimeoutMs !== undefined ? {lockTimeoutMs: run.lockTimeoutMs} : {}),
       ...(run.onLaunched ? {onLaunched: run.onLaunched} : {}),
     })
+    await run.beforeFirstStep?.()
     const disconnect = run.connectInterrupt(() => executor.interrupt())
     try {
       return await executor.run()
@@ -156,10 +159,13 @@ export async function applyPlan(request: ApplyRequest, view: ApplyView): Promise
       throw new UserError(`${request.operation === 'destroy' ? 'Destroy' : 'Apply'} cancelled.`)
 
     const journal = openJournal(store, state, plan.project)
-    if (plan.steps.length > 0 || saved)
-      await journal.update((s) => {
-        s.appliedPlans = [...(s.appliedPlans ?? []), plan.id].slice(-APPLIED_PLANS_KEPT)
-      })
+    // Recorded once the run can begin: a plan refused for an unreachable etcd has not been applied.
+    const recordPlan = async () => {
+      if (plan.steps.length > 0 || saved)
+        await journal.update((s) => {
+          s.appliedPlans = [...(s.appliedPlans ?? []), plan.id].slice(-APPLIED_PLANS_KEPT)
+        })
+    }
 
     const outcome = await runPlan({
       plan,
@@ -168,6 +174,7 @@ export async function applyPlan(request: ApplyRequest, view: ApplyView): Promise
       ...(request.parallelism !== undefined ? {parallelism: request.parallelism} : {}),
       ...(request.lockTimeoutMs !== undefined ? {lockTimeoutMs: request.lockTimeoutMs} : {}),
       connectInterrupt: onTerminationSignals,
+      beforeFirstStep: recordPlan,
     })
     return outcome.exitCode
   } finally {

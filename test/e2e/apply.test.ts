@@ -280,6 +280,27 @@ describe('saved plans', () => {
     expect(readState(dir).serial).toBe(serial)
   })
 
+  it('a plan refused because etcd is unreachable runs nothing and can be applied once etcd answers', () => {
+    const dir = project(`version: 1
+settings:
+  locks: { backend: etcd, etcd: { endpoints: ["http://127.0.0.1:9"] } }
+locks:
+  restart: { holders: 1 }
+components:
+  web:
+    command: ["sleep", "300"]
+    lock: restart
+`)
+    expect(compctl(['plan', '--out', 'plan.json'], {cwd: dir}).code).toBe(0)
+    const refused = compctl(['apply', 'plan.json'], {cwd: dir})
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toContain('127.0.0.1:9')
+    expect(refused.stderr).not.toMatch(/^\s+at /m)
+    expect(launchedProcesses(dir)).toEqual([])
+    const again = compctl(['apply', 'plan.json'], {cwd: dir})
+    expect(again.stderr).not.toMatch(/already applied/)
+  })
+
   it('an unrelated apply in between does not make a saved plan stale', () => {
     const dir = tempProject('dns')
     expect(apply(dir).code).toBe(0)
