@@ -151,6 +151,7 @@ components:
     kind: needed
     dependsOn: [db]
     command: "echo attempt >> attempts.txt; exit 1"
+    ready: { after: 500ms }
     restart: { retries: 2, backoff: 100ms }
 `)
     const result = apply(dir)
@@ -169,6 +170,7 @@ components:
   flaky:
     kind: dispensable
     command: "exit 1"
+    ready: { after: 500ms }
     restart: { retries: 1, backoff: 50ms }
   child:
     dependsOn: [flaky]

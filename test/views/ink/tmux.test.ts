@@ -105,7 +105,8 @@ describe.skipIf(skipReason !== undefined)(`compctl apply in a real terminal (tmu
     const term = tmuxServer()
     term.start(cwd, 'apply --auto-approve')
     await term.waitFor(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] change slow-migration/)
-    await term.waitFor(/✔ start stats/)
+    // Every component done: the change is then the one running step, whatever the machine's speed.
+    for (const name of ['msgq', 'cfgmgr', 'auth', 'resolver', 'stats']) await term.waitFor(new RegExp(`✔ start ${name} `))
     term.keys('C-c')
     await term.waitFor(/stopping: waiting for \d+ running steps? \(Ctrl-C again to kill\)/)
     term.keys('C-c')
