@@ -1,8 +1,8 @@
 import {spawn} from 'node:child_process'
-import {closeSync, mkdirSync, openSync, readFileSync, statSync} from 'node:fs'
+import {closeSync, mkdirSync, openSync, statSync} from 'node:fs'
 import {dirname} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
-import {readStartTime, type ProcessIdentity} from './observe.js'
+import {readProcStat, readStartTime, type ProcessIdentity} from './observe.js'
 import {describeCommand, type CommandSpec} from './run-command.js'
 
 export interface ExitInfo {
@@ -26,21 +26,6 @@ export interface LaunchedProcess extends ProcessIdentity {
 
 const START_TIME_RETRIES = 10
 const START_TIME_RETRY_MS = 20
-
-/**
- * Start time from /proc/PID/stat whatever the process state. A child that already exited stays a
- * zombie until Node reaps it on a later turn of the event loop, and its start time is still its own;
- * observe's readStartTime rightly treats zombies as gone, so it cannot serve this first read.
- */
-function readOwnChildStartTime(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    const startTime = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19])
-    return Number.isFinite(startTime) ? startTime : null
-  } catch {
-    return null
-  }
-}
 
 function folderProblem(cwd: string): string | null {
   try {
@@ -84,8 +69,9 @@ export async function launch(request: LaunchRequest): Promise<LaunchedProcess> {
     closeSync(logFd)
   }
   const pid = child.pid
-  // Read before any await: a process that exits at once is still an unreaped zombie here.
-  const firstStartTime = pid === undefined ? null : readOwnChildStartTime(pid)
+  // Read before any await, and raw: a child that exited at once is a zombie until Node reaps it
+  // on a later turn, yet its start time is its own (readStartTime rightly treats zombies as gone).
+  const firstStartTime = pid === undefined ? null : (readProcStat(pid)?.startTime ?? null)
   const exited = new Promise<ExitInfo>((resolveExit) => child.once('exit', (code, signal) => resolveExit({code, signal})))
   const failed = new Promise<NodeJS.ErrnoException>((resolveError) => child.on('error', resolveError))
   child.unref()

@@ -1,7 +1,7 @@
-import {readdirSync, readFileSync} from 'node:fs'
+import {readdirSync} from 'node:fs'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {formatMs} from '../util/duration.js'
-import {observe, type ProcessIdentity} from './observe.js'
+import {observe, readProcStat, type ProcessIdentity, type ProcStat} from './observe.js'
 
 export type StopOutcome = 'stopped' | 'killed' | 'already-gone' | 'not-ours'
 
@@ -26,40 +26,15 @@ const FULL_SCAN_EVERY = 10
 /** SIGKILL cannot be caught: past this, only a process stuck in the kernel is left. */
 const KILL_WAIT_MS = 5_000
 
-interface GroupMember {
-  pid: number
-  zombie: boolean
-  startTime: number
-}
-
 /** The processes whose process group is `pgid`, from /proc (zombies included, marked). */
-function groupMembers(pgid: number): GroupMember[] {
-  const members: GroupMember[] = []
+function groupMembers(pgid: number): ProcStat[] {
+  const members: ProcStat[] = []
   for (const entry of readdirSync('/proc')) {
     if (!/^[0-9]+$/.test(entry)) continue
-    let stat: string
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
-    } catch {
-      continue
-    }
-    // Fields resume after the command name's last ')': state, ppid, pgrp, ... starttime (22nd overall).
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    if (Number(fields[2]) !== pgid) continue
-    members.push({pid: Number(entry), zombie: fields[0] === 'Z' || fields[0] === 'X', startTime: Number(fields[19])})
+    const stat = readProcStat(Number(entry))
+    if (stat?.pgid === pgid) members.push(stat)
   }
   return members
-}
-
-/** The state of one process from /proc, or null when it is gone. */
-function readMember(pid: number): GroupMember | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    return {pid, zombie: fields[0] === 'Z' || fields[0] === 'X', startTime: Number(fields[19])}
-  } catch {
-    return null
-  }
 }
 
 /**
@@ -86,19 +61,10 @@ class GroupWatch {
     // A member may have forked since the last scan: rescan now and then.
     if (this.known === null || this.checks++ % FULL_SCAN_EVERY === 0) this.known = groupMembers(this.identity.pid).map((m) => m.pid)
     this.known = this.known.filter((pid) => {
-      const member = readMember(pid)
+      const member = readProcStat(pid)
       return member !== null && !member.zombie
     })
     return this.known.length > 0
-  }
-}
-
-function processGroupOf(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2])
-  } catch {
-    return null
   }
 }
 
@@ -119,7 +85,7 @@ function send(target: number, signal: NodeJS.Signals): boolean {
 function sendToComponent(identity: ProcessIdentity, signal: NodeJS.Signals): boolean {
   const sentToGroup = send(-identity.pid, signal)
   const leader = observe(identity)
-  const leaderElsewhere = leader.alive && leader.sameProcess && processGroupOf(identity.pid) !== identity.pid
+  const leaderElsewhere = leader.alive && leader.sameProcess && readProcStat(identity.pid)?.pgid !== identity.pid
   return (leaderElsewhere && send(identity.pid, signal)) || sentToGroup
 }
 
@@ -141,7 +107,7 @@ async function waitUntilGone(identity: ProcessIdentity, timeoutMs: number): Prom
  * out again while the group has members, and all of them started no earlier than the leader: such
  * members are the component's own leftovers (what its leader ran in the background).
  */
-function leftoversOf(identity: ProcessIdentity): GroupMember[] {
+function leftoversOf(identity: ProcessIdentity): ProcStat[] {
   return groupMembers(identity.pid).filter((member) => !member.zombie && member.startTime >= identity.startTime)
 }
 

@@ -4,7 +4,7 @@ import {hostname, userInfo} from 'node:os'
 import {join} from 'node:path'
 import {setTimeout as delay} from 'node:timers/promises'
 import {UserError} from '../errors.js'
-import {readStartTime} from '../process/observe.js'
+import {processExists, readStartTime} from '../process/observe.js'
 import {formatMs} from '../util/duration.js'
 
 export const STATE_LOCK_FILE = 'compctl.lock'
@@ -116,7 +116,7 @@ export function describeHolder(info: StateLockInfo): string {
 export function holderState(info: Pick<StateLockInfo, 'host' | 'pid' | 'startTime'>): HolderState {
   if (info.host !== hostname()) return 'elsewhere'
   // Without /proc (or without a recorded start time) only the pid's existence can be checked.
-  if (info.startTime === null || readStartTime(process.pid) === null) return pidExists(info.pid) ? 'alive' : 'gone'
+  if (info.startTime === null || readStartTime(process.pid) === null) return processExists(info.pid) ? 'alive' : 'gone'
   const startTime = readStartTime(info.pid)
   if (startTime === null) return 'gone'
   return startTime === info.startTime ? 'alive' : 'reused'
@@ -154,15 +154,6 @@ function currentUser(): string {
     return userInfo().username
   } catch {
     return process.env.USER ?? `uid ${process.getuid?.() ?? '?'}`
-  }
-}
-
-function pidExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
   }
 }
 

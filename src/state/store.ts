@@ -4,6 +4,7 @@ import {basename, join} from 'node:path'
 import validateState from '../model/generated/validate-state.js'
 import type {CompctlState} from '../model/generated/state.js'
 import {UserError} from '../errors.js'
+import {processExists} from '../process/observe.js'
 
 export const STATE_FILE = 'compctl.state.json'
 
@@ -137,11 +138,3 @@ export class FileStateStore implements StateStore {
   }
 }
 
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
