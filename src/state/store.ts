@@ -111,6 +111,11 @@ export class FileStateStore implements StateStore {
       await copyFile(this.location, temporary)
     }
     await rename(temporary, this.backup)
+    // A writer killed between its two renames leaves the backup and the state as one file; rename
+    // between two names of one file does nothing (POSIX), so the temporary name would stay.
+    await unlink(temporary).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error
+    })
   }
 
   /** The renames are durable only once the folder itself is on disk. */

@@ -1,6 +1,6 @@
 import {spawn, spawnSync} from 'node:child_process'
 import {once} from 'node:events'
-import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, linkSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
@@ -113,6 +113,18 @@ describe('FileStateStore', () => {
     writeFileSync(join(dir, `${STATE_FILE}.tmp-${process.pid}-feedface`), 'a live writer: kept')
     await new FileStateStore(dir).write(newState('dns'))
     expect(readdirSync(dir).sort()).toEqual([STATE_FILE, `${STATE_FILE}.backup`, `${STATE_FILE}.tmp-${process.pid}-feedface`])
+  })
+
+  it('after a writer died between replacing the backup and the state, still keeps the previous version and leaves no temporary', async () => {
+    const dir = stateDir()
+    const store = new FileStateStore(dir)
+    const one = await store.write(withComponent(newState('dns'), 'a', 1))
+    // Where that writer stopped, the backup and the state are two names of one file.
+    rmSync(store.backup, {force: true})
+    linkSync(store.location, store.backup)
+    await new FileStateStore(dir).write(withComponent(one, 'b', 2))
+    expect(JSON.parse(readFileSync(store.backup, 'utf8'))).toEqual(one)
+    expect(readdirSync(dir).sort()).toEqual([STATE_FILE, `${STATE_FILE}.backup`])
   })
 
   it('reports a state that is not JSON as corrupt, naming the backup to recover from', async () => {
