@@ -172,6 +172,8 @@ const components = {}
 for (let i = 0; i < 4000; i++)
   components['component-' + i] = {spec: {command: ['sleep', String(i)], env: {N: String(i)}}, specHash: 'sha256:' + i, status: 'running', pid: 5000000 + i, startTime: i}
 state = {...state, components}
+// One whole write first: a kill before it would rightly leave no state at all.
+state = await store.write(state)
 process.stdout.write('ready\\n')
 for (;;) state = await store.write(state)
 `
