@@ -6,6 +6,7 @@ import {setTimeout as delay} from 'node:timers/promises'
 import {UserError} from '../errors.js'
 import {processExists, readStartTime} from '../process/observe.js'
 import {formatMs} from '../util/duration.js'
+import {removeAbandonedTemporaries, temporaryPath} from './temporary.js'
 
 export const STATE_LOCK_FILE = 'compctl.lock'
 /** Held while one process replaces a stale lock, so two takers cannot both win. */
@@ -61,6 +62,7 @@ export function stateLockPath(stateDir: string): string {
 export async function acquireStateLock(stateDir: string, options: AcquireOptions): Promise<HeldStateLock> {
   await mkdir(stateDir, {recursive: true})
   const path = stateLockPath(stateDir)
+  await removeAbandonedTemporaries(path)
   const info = ownInfo(options.operation, options.version)
   const text = JSON.stringify(info, null, 2) + '\n'
   const deadline = Date.now() + Math.max(0, options.timeoutMs)
@@ -200,7 +202,7 @@ async function clearDeadMarker(markerPath: string): Promise<void> {
 
 /** Creates `path` with `text` only if it does not exist; readers never see it partly written. */
 async function createExclusive(path: string, text: string): Promise<boolean> {
-  const temporary = `${path}.${randomUUID()}.tmp`
+  const temporary = temporaryPath(path)
   const handle = await open(temporary, 'wx')
   try {
     try {
@@ -224,7 +226,7 @@ async function createExclusive(path: string, text: string): Promise<boolean> {
  * moved aside first, and put back if it turns out to be another one. Returns what it removed.
  */
 async function removeIfId(path: string, id: string): Promise<StateLockInfo | null> {
-  const aside = `${path}.${randomUUID()}.removing`
+  const aside = temporaryPath(path)
   try {
     await rename(path, aside)
   } catch (error) {

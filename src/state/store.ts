@@ -1,10 +1,10 @@
-import {randomBytes, randomUUID} from 'node:crypto'
-import {access, copyFile, link, mkdir, open, readdir, readFile, rename, unlink} from 'node:fs/promises'
-import {basename, join} from 'node:path'
+import {randomUUID} from 'node:crypto'
+import {access, copyFile, link, mkdir, open, readFile, rename, unlink} from 'node:fs/promises'
+import {join} from 'node:path'
 import validateState from '../model/generated/validate-state.js'
 import type {CompctlState} from '../model/generated/state.js'
 import {UserError} from '../errors.js'
-import {processExists} from '../process/observe.js'
+import {removeAbandonedTemporaries, temporaryPath} from './temporary.js'
 
 export const STATE_FILE = 'compctl.state.json'
 
@@ -21,8 +21,6 @@ export interface StateStore {
 export function newState(project: string): CompctlState {
   return {version: 1, lineage: randomUUID(), serial: 0, project, components: {}, changes: {}, appliedPlans: []}
 }
-
-const TEMPORARY_MARK = '.tmp-'
 
 /**
  * `<stateDir>/compctl.state.json`, written as: temporary file, fsync, rename; the version it
@@ -82,11 +80,9 @@ export class FileStateStore implements StateStore {
     const next: CompctlState = {...state, serial: state.serial + 1}
     const text = JSON.stringify(next, null, 2) + '\n'
     await mkdir(this.stateDir, {recursive: true})
-    if (!this.cleaned) await this.removeAbandonedTemporaries()
+    if (!this.cleaned) await removeAbandonedTemporaries(this.location)
     this.cleaned = true
-    // Unique even between two stores of one process: the pid names the writer, for the clean-up above.
-    const suffix = `${TEMPORARY_MARK}${process.pid}-${randomBytes(4).toString('hex')}`
-    const temporary = this.location + suffix
+    const temporary = temporaryPath(this.location)
     const handle = await open(temporary, 'w')
     try {
       await handle.writeFile(text)
@@ -94,7 +90,7 @@ export class FileStateStore implements StateStore {
     } finally {
       await handle.close()
     }
-    await this.keepBackup(this.backup + suffix)
+    await this.keepBackup(temporaryPath(this.backup))
     await rename(temporary, this.location)
     await this.syncFolder()
     return next
@@ -128,17 +124,6 @@ export class FileStateStore implements StateStore {
       // Some file systems cannot fsync a folder; the rename is still atomic there.
     } finally {
       await folder?.close()
-    }
-  }
-
-  /** Temporary files of writers that were killed mid-write (their process is gone). */
-  private async removeAbandonedTemporaries(): Promise<void> {
-    const prefix = basename(this.location)
-    for (const entry of await readdir(this.stateDir)) {
-      if (!entry.startsWith(prefix) || !entry.includes(TEMPORARY_MARK)) continue
-      const pid = Number(entry.slice(entry.lastIndexOf(TEMPORARY_MARK) + TEMPORARY_MARK.length).split('-')[0])
-      if (!Number.isInteger(pid) || pid === process.pid || processExists(pid)) continue
-      await unlink(join(this.stateDir, entry)).catch(() => undefined)
     }
   }
 }

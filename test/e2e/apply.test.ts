@@ -1,4 +1,4 @@
-import {appendFileSync, existsSync, readFileSync, writeFileSync} from 'node:fs'
+import {appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import validateEvent from '../../src/model/generated/validate-events.js'
@@ -348,5 +348,7 @@ describe('crash safety', () => {
     const state = readState(dir)
     expect(new Set(live.map((p) => p.pid))).toEqual(new Set(Object.values(state.components).map((c) => c.pid)))
     expect(compctl(['plan', '--detailed-exitcode'], {cwd: dir}).code).toBe(0)
+    // What the killed runs left half-done (temporaries, lock files) is cleared by the runs after them.
+    expect(readdirSync(join(dir, 'state')).sort()).toEqual(['compctl.state.json', 'compctl.state.json.backup', 'logs'])
   })
 })

@@ -307,6 +307,17 @@ describe('state lock', () => {
     expect(none.message).toContain('the state is not locked')
   })
 
+  it('clears what a taker killed mid-write left beside the lock, and keeps what a live one is writing', async () => {
+    const stateDir = tempProject()
+    const gone = await deadPid()
+    const abandoned = [`compctl.lock.tmp-${gone}-0badf00d`, `compctl.lock.takeover.tmp-${gone}-0ddba11a`]
+    const live = `compctl.lock.tmp-${process.pid}-feedface`
+    for (const name of [...abandoned, live]) writeFileSync(join(stateDir, name), '{"half": ')
+    const held = await acquireStateLock(stateDir, {operation: 'apply', timeoutMs: 0})
+    expect(readdirSync(stateDir).filter((name) => name.startsWith('compctl.lock')).sort()).toEqual(['compctl.lock', live])
+    await held.release()
+  })
+
   it('an unreadable lock file is an error naming it, not something to overwrite', async () => {
     const stateDir = tempProject()
     writeFileSync(stateLockPath(stateDir), '{"half": ')
