@@ -6,10 +6,12 @@ export interface Problem {
   /** JSON-pointer-like path in the file, dotted: `components.msgq.command`; empty for the whole file. */
   path: string
   message: string
+  /** A warning is reported but does not make the file invalid. */
+  severity?: 'warning'
 }
 
 export function formatProblem(p: Problem): string {
-  return `${p.file}:${p.line}:${p.col}: ${p.path === '' ? '(file)' : p.path}: ${p.message}`
+  return `${p.file}:${p.line}:${p.col}: ${p.path === '' ? '(file)' : p.path}: ${p.severity === 'warning' ? 'warning: ' : ''}${p.message}`
 }
 
 /**

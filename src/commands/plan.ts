@@ -1,6 +1,6 @@
 import {writeFile} from 'node:fs/promises'
 import {Flags} from '@oclif/core'
-import {UserError} from '../errors.js'
+import {formatProblem, UserError} from '../errors.js'
 import {PLAN_FORMATS} from '../views/plan-formats.js'
 import {BaseCommand, colorFlag, fileFlag} from './base.js'
 
@@ -31,13 +31,14 @@ export default class Plan extends BaseCommand {
   async run(): Promise<void> {
     const {flags} = await this.parse(Plan)
     const [{makePlan}, {renderPlan}] = await Promise.all([import('../services/plan-service.js'), import('../views/render-plan.js')])
-    const {plan} = await makePlan({
+    const {plan, config} = await makePlan({
       file: flags.file,
       destroy: flags.destroy,
       targets: flags.target ?? [],
       replace: flags.replace ?? [],
       refresh: flags.refresh,
     })
+    for (const warning of config.warnings) this.note(formatProblem(warning))
     if (flags.out) {
       await writeFile(flags.out, JSON.stringify(plan, null, 2) + '\n').catch((error: NodeJS.ErrnoException) => {
         throw new UserError(`${flags.out}: cannot save the plan: ${error.code === 'ENOENT' ? 'its folder does not exist' : error.message}`)

@@ -20,9 +20,11 @@ export interface LoadedConfig {
   /** Absolute state folder. */
   stateDir: string
   spec: CompctlFile
+  /** Located problems that do not make the file invalid; commands that read the file show them. */
+  warnings: Problem[]
 }
 
-export type LoadResult = {ok: true; config: LoadedConfig} | {ok: false; problems: Problem[]}
+export type LoadResult = {ok: true; config: LoadedConfig} | {ok: false; problems: Problem[]; warnings: Problem[]}
 
 /** Larger desired-state files are refused before parsing: 50,000 components take about 14 MB. */
 export const MAX_FILE_BYTES = 32 * 1024 * 1024
@@ -34,6 +36,10 @@ function problemAt(file: string, message: string, line = 1, col = 1): Problem {
   return {file, line, col, path: '', message}
 }
 
+function invalid(problems: Problem[], warnings: Problem[] = []): LoadResult {
+  return {ok: false, problems, warnings}
+}
+
 /**
  * Reads, parses and validates a desired-state file. Every problem in the file is returned; a file
  * that cannot be read at all (missing, a folder, no permission) throws a UserError.
@@ -43,14 +49,14 @@ export async function loadConfig(path: string): Promise<LoadResult> {
   const absolute = resolve(path)
   const extension = extname(absolute).toLowerCase()
   if (!EXTENSIONS.includes(extension))
-    return {ok: false, problems: [problemAt(shown, `unknown file type "${extension || '(none)'}": name the file *.yaml, *.yml or *.json`)]}
+    return invalid([problemAt(shown, `unknown file type "${extension || '(none)'}": name the file *.yaml, *.yml or *.json`)])
 
   let bytes: Buffer
   try {
     const info = await stat(absolute)
     if (info.isDirectory()) throw new UserError(`${shown}: is a folder, not a file`, {hint: 'Point at the desired-state file inside it with -f FILE.'})
     if (info.size > MAX_FILE_BYTES)
-      return {ok: false, problems: [problemAt(shown, `the file is ${(info.size / 1048576).toFixed(1)} MB; compctl reads desired-state files up to ${MAX_FILE_BYTES / 1048576} MB`)]}
+      return invalid([problemAt(shown, `the file is ${(info.size / 1048576).toFixed(1)} MB; compctl reads desired-state files up to ${MAX_FILE_BYTES / 1048576} MB`)])
     bytes = await readFile(absolute)
   } catch (error) {
     if (error instanceof UserError) throw error
@@ -64,13 +70,13 @@ export async function loadConfig(path: string): Promise<LoadResult> {
   const nul = bytes.indexOf(0)
   if (nul !== -1) {
     const {line, col} = bytePosition(bytes, nul)
-    return {ok: false, problems: [problemAt(shown, `not a text file (byte ${nul} is NUL): expected ${kind} text`, line, col)]}
+    return invalid([problemAt(shown, `not a text file (byte ${nul} is NUL): expected ${kind} text`, line, col)])
   }
   if (!isUtf8(bytes)) {
     const bad = firstInvalidUtf8(bytes)
     const {line, col} = bytePosition(bytes, bad)
     const hex = bytes[bad]!.toString(16).toUpperCase().padStart(2, '0')
-    return {ok: false, problems: [problemAt(shown, `not valid UTF-8 (byte 0x${hex} at byte ${bad}): save the file as UTF-8`, line, col)]}
+    return invalid([problemAt(shown, `not valid UTF-8 (byte 0x${hex} at byte ${bad}): save the file as UTF-8`, line, col)])
   }
   return validateText(bytes.toString('utf8'), shown, absolute)
 }
@@ -105,27 +111,33 @@ function firstInvalidUtf8(bytes: Buffer): number {
 /** Parses and validates the text of a desired-state file named `shown` (at `absolute`). */
 export function validateText(text: string, shown: string, absolute: string): LoadResult {
   const parsed = extname(absolute).toLowerCase() === '.json' ? parseJsonFile(text) : parseYaml(text)
-  const toProblems = (found: Array<{offset: number; path: PathSegment[]; message: string}>): LoadResult => {
+  const located = (found: Array<{offset: number; path: PathSegment[]; message: string; severity?: 'warning'}>): Problem[] => {
     const position = lineColumns(text)
-    const problems = found.map(({offset, path, message}) => ({file: shown, ...position(offset), path: formatPath(path), message}))
-    problems.sort((a, b) => a.line - b.line || a.col - b.col || a.message.localeCompare(b.message))
-    return {ok: false, problems}
+    const problems = found.map(({offset, path, message, severity}) => ({
+      file: shown,
+      ...position(offset),
+      path: formatPath(path),
+      message,
+      ...(severity ? {severity} : {}),
+    }))
+    return problems.sort((a, b) => a.line - b.line || a.col - b.col || a.message.localeCompare(b.message))
   }
-  if (!parsed.ok) return toProblems(parsed.problems)
+  if (!parsed.ok) return invalid(located(parsed.problems))
 
   const data = parsed.data
   if (data === null || data === undefined) {
     const why = text.trim() === '' ? 'the file is empty' : 'the file has no content, only comments'
-    return {ok: false, problems: [problemAt(shown, `${why}: it needs at least \`version: 1\``)]}
+    return invalid([problemAt(shown, `${why}: it needs at least \`version: 1\``)])
   }
 
-  const found: Array<{path: PathSegment[]; atKey: boolean; message: string}> = []
+  const found: Array<{path: PathSegment[]; atKey?: boolean; message: string; severity?: 'warning'}> = []
   if (!validateFile(data)) found.push(...schemaProblems(validateFile.errors ?? [], data))
-  found.push(...semanticProblems(data).map((p) => ({...p, atKey: p.atKey ?? false})))
-  if (found.length > 0) {
-    const tree: SourceNode | undefined = parsed.sourceTree()
-    return toProblems(found.map(({path, atKey, message}) => ({offset: locateOffset(tree, path, atKey), path, message})))
-  }
+  found.push(...semanticProblems(data))
+  // The source tree (for positions) is built only when there is something to point at.
+  const tree: SourceNode | undefined = found.length > 0 ? parsed.sourceTree() : undefined
+  const all = located(found.map((problem) => ({...problem, offset: locateOffset(tree, problem.path, problem.atKey ?? false)})))
+  const warnings = all.filter((problem) => problem.severity === 'warning')
+  if (warnings.length < all.length) return invalid(all.filter((problem) => problem.severity !== 'warning'), warnings)
 
   const spec = data as CompctlFile
   const baseDir = dirname(absolute)
@@ -137,6 +149,7 @@ export function validateText(text: string, shown: string, absolute: string): Loa
       project: spec.project ?? projectFromFolder(baseDir),
       stateDir: resolve(baseDir, spec.settings?.stateDir ?? 'state'),
       spec,
+      warnings,
     },
   }
 }

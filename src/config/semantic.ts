@@ -1,4 +1,5 @@
 import {constants} from 'node:os'
+import {basename} from 'node:path'
 import {findCycles} from '../planner/graph.js'
 import type {PathSegment} from './locate.js'
 import {suggestion} from './schema-messages.js'
@@ -8,6 +9,8 @@ export interface SemanticProblem {
   path: PathSegment[]
   atKey?: boolean
   message: string
+  /** A warning is reported but does not make the file invalid. */
+  severity?: 'warning'
 }
 
 type Obj = Record<string, unknown>
@@ -141,6 +144,20 @@ function nearest(name: string, known: Iterable<string>): string {
   return hint.startsWith(' (did you mean') ? hint : ''
 }
 
+const SHELLS = new Set(['sh', 'bash', 'dash', 'ash', 'ksh', 'mksh', 'zsh'])
+
+/** In `[sh, -c, SCRIPT, ...]` (options may come first), the index of SCRIPT; -1 for any other argv. */
+function shellScriptIndex(argv: unknown[]): number {
+  if (typeof argv[0] !== 'string' || !SHELLS.has(basename(argv[0]))) return -1
+  for (let i = 1; i < argv.length; i++) {
+    const arg = argv[i]
+    if (typeof arg !== 'string' || !/^[-+][A-Za-z]+$/.test(arg)) return -1
+    if (arg === '-o' || arg === '+o') i++
+    else if (arg.startsWith('-') && arg.includes('c')) return i + 1 < argv.length ? i + 1 : -1
+  }
+  return -1
+}
+
 function changeProblems(name: string, change: Obj): SemanticProblem[] {
   const problems: SemanticProblem[] = []
   const changeVars = isObj(change.vars) ? change.vars : {}
@@ -165,6 +182,7 @@ function changeProblems(name: string, change: Obj): SemanticProblem[] {
   if (Array.isArray(change.backout)) change.backout.forEach((entry, i) => phaseCommands(entry, ['changes', name, 'backout', i]))
 
   for (const {path, argv} of commands) {
+    const script = shellScriptIndex(argv)
     argv.forEach((arg, j) => {
       if (typeof arg !== 'string') return
       for (const match of arg.matchAll(VAR_REF)) {
@@ -176,6 +194,12 @@ function changeProblems(name: string, change: Obj): SemanticProblem[] {
           problems.push({
             path: [...path, j],
             message: `\${${variable}} is not defined for target${missing.length > 1 ? 's' : ''} ${missing.join(', ')}: define it in the target's vars or the change's vars`,
+          })
+        if (j === script)
+          problems.push({
+            path: [...path, j],
+            severity: 'warning',
+            message: `\${${variable}} is pasted into the script ${String(argv[0])} runs, so a value holding quotes, ; or $( ) runs as shell code: write "$${variable}" instead (every command gets the vars as environment variables)`,
           })
       }
     })

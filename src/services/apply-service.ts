@@ -1,6 +1,6 @@
 import {hostname} from 'node:os'
 import {loadConfigOrThrow} from '../config/load.js'
-import {UserError} from '../errors.js'
+import {formatProblem, UserError} from '../errors.js'
 import {eventEmitter, type Emit} from '../executor/events.js'
 import {Executor, type RunOutcome} from '../executor/executor.js'
 import type {LockBackend} from '../locks/types.js'
@@ -134,6 +134,7 @@ export async function applyPlan(request: ApplyRequest, view: ApplyView): Promise
 
   const saved = request.planFile ? await readSavedPlan(request.planFile) : null
   const config = saved ? null : await loadConfigOrThrow(request.file)
+  for (const warning of config?.warnings ?? []) request.onNote?.(formatProblem(warning))
   const stateDir = saved ? saved.source.stateDir : config!.stateDir
   const stateLock = await takeStateLock(stateDir, {
     operation: request.operation,

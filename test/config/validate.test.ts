@@ -110,3 +110,39 @@ describe('validateText: one problem per semantic check, at its line and column',
     expect(found.map((p) => p.split(': ')[0])).toEqual(['compctl.yaml:5:34', 'compctl.yaml:5:47', 'compctl.yaml:6:38'])
   })
 })
+
+describe('validateText: warnings, which leave the file valid', () => {
+  /** The warnings of a valid `text`, formatted. */
+  function warnings(text: string): string[] {
+    const result = validateText(text, 'compctl.yaml', '/srv/dns/compctl.yaml')
+    expect(result.ok, result.ok ? '' : result.problems.map(formatProblem).join('\n')).toBe(true)
+    return result.ok ? result.config.warnings.map(formatProblem) : []
+  }
+  const change = (command: string) => `${header}changes:\n  c:\n    vars: { user: ann }\n    apply: { run: [${command}] }\n`
+
+  it('a ${var} pasted into the script of sh -c, pointing at the script', () => {
+    expect(warnings(change('[sh, -c, "userdel ${user}"]'))).toEqual([
+      'compctl.yaml:7:29: changes.c.apply.run[0][2]: warning: ${user} is pasted into the script sh runs, so a value holding quotes, ; or $( ) runs as shell code: write "$user" instead (every command gets the vars as environment variables)',
+    ])
+  })
+
+  it('finds the script after other shell options, and in any shell', () => {
+    expect(warnings(change('[/bin/bash, -eu, -o, pipefail, -ec, "id ${user}"]'))).toHaveLength(1)
+    expect(warnings(change('[dash, -c, "id ${user}", "${user}"]'))).toEqual([expect.stringContaining('apply.run[0][2]: warning: ${user}')])
+  })
+
+  it('no warning where the var stays one argument or the shell reads it itself', () => {
+    expect(warnings(change('[ssh, "${user}", id]'))).toEqual([])
+    expect(warnings(change('[sh, -c, \'id "$user"\']'))).toEqual([])
+    expect(warnings(change('[sh, ./script.sh, "${user}"]'))).toEqual([])
+    expect(warnings(change('"id ${user}"'))).toEqual([])
+  })
+
+  it('an invalid file reports its warnings apart from its problems', () => {
+    const result = validateText(`${change('[sh, -c, "id ${user}"]')}    dependsOn: [nope]\n`, 'compctl.yaml', '/srv/dns/compctl.yaml')
+    expect(result.ok).toBe(false)
+    if (result.ok) return
+    expect(result.problems.map(formatProblem)).toEqual([expect.stringContaining('unknown name "nope"')])
+    expect(result.warnings.map(formatProblem)).toEqual([expect.stringContaining('warning: ${user} is pasted')])
+  })
+})

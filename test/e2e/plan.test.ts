@@ -297,4 +297,23 @@ describe('compctl schema and validate', () => {
     expect(json.code).toBe(1)
     expect(JSON.parse(json.stdout).valid).toBe(false)
   })
+
+  it('validate, plan and apply show a warning on stderr and still exit 0; --json lists it apart', () => {
+    const dir = tempProject()
+    writeFileSync(join(dir, 'compctl.yaml'), 'version: 1\nchanges:\n  c:\n    vars: { user: ann }\n    apply: { run: [[sh, -c, "echo ${user}"]] }\n')
+    const warning = 'compctl.yaml:5:29: changes.c.apply.run[0][2]: warning: ${user} is pasted into the script sh runs'
+    const r = compctl(['validate'], {cwd: dir})
+    expect(r.code).toBe(0)
+    expect(r.stderr).toContain(warning)
+    expect(r.stdout).toBe('compctl.yaml: valid (0 components, 1 change, 0 locks); 1 warning\n')
+    const json = JSON.parse(compctl(['validate', '--json'], {cwd: dir}).stdout)
+    expect(json).toMatchObject({valid: true, problems: [], warnings: [{line: 5, col: 29, severity: 'warning'}]})
+    const plan = compctl(['plan', '--json'], {cwd: dir})
+    expect(plan.code).toBe(0)
+    expect(plan.stderr).toContain(warning)
+    expect(validatePlan(JSON.parse(plan.stdout))).toBe(true)
+    const apply = compctl(['apply', '--auto-approve'], {cwd: dir})
+    expect(apply.code, apply.stderr).toBe(0)
+    expect(apply.stderr).toContain(warning)
+  })
 })
