@@ -1,4 +1,5 @@
 import {loadConfigOrThrow} from '../config/load.js'
+import {formatProblem} from '../errors.js'
 import {eventEmitter} from '../executor/events.js'
 import type {CompctlPlan} from '../model/generated/plan.js'
 import {adoptOrphans, openJournal, takeStateLock} from '../services/apply-service.js'
@@ -26,6 +27,7 @@ export interface SuperviseRequest {
 export async function supervise(request: SuperviseRequest, view: ApplyView): Promise<number> {
   try {
     const config = await loadConfigOrThrow(request.file)
+    for (const warning of config.warnings) request.onNote?.(formatProblem(warning))
     const stateLock = await takeStateLock(config.stateDir, {
       operation: 'supervise',
       timeoutMs: request.stateLockTimeoutMs,

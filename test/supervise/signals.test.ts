@@ -60,6 +60,18 @@ describe('compctl supervise: SIGHUP', () => {
   })
 })
 
+describe('compctl supervise: the file', () => {
+  it("shows the file's warnings on stderr when it starts, and runs it all the same", async () => {
+    const dir = project(`${TWO}changes:\n  greet:\n    vars: { who: ann }\n    apply: { run: [[sh, -c, "echo \${who}"]] }\n`)
+    const supervised = await superviseIn(dir)
+    expect(readState(dir).changes.greet).toMatchObject({targets: {local: {outcome: 'success'}}})
+    supervised.child.kill('SIGTERM')
+    const result = await supervised.done
+    expect(result.code).toBe(0)
+    expect(result.stderr).toContain('compctl.yaml:14:29: changes.greet.apply.run[0][2]: warning: ${who} is pasted into the script sh runs')
+  })
+})
+
 describe('compctl supervise: stopping and the state lock', () => {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     it(`${signal} stops everything, dependents first, and exits 0 with no process left`, async () => {
