@@ -151,8 +151,9 @@ function shellScriptIndex(argv: unknown[]): number {
   if (typeof argv[0] !== 'string' || !SHELLS.has(basename(argv[0]))) return -1
   for (let i = 1; i < argv.length; i++) {
     const arg = argv[i]
-    if (typeof arg !== 'string' || !/^[-+][A-Za-z]+$/.test(arg)) return -1
+    if (typeof arg !== 'string' || !/^([-+][A-Za-z]+|--[a-z][a-z-]*)$/.test(arg)) return -1
     if (arg === '-o' || arg === '+o') i++
+    else if (arg.startsWith('--')) continue
     else if (arg.startsWith('-') && arg.includes('c')) return i + 1 < argv.length ? i + 1 : -1
   }
   return -1

@@ -128,6 +128,7 @@ describe('validateText: warnings, which leave the file valid', () => {
 
   it('finds the script after other shell options, and in any shell', () => {
     expect(warnings(change('[/bin/bash, -eu, -o, pipefail, -ec, "id ${user}"]'))).toHaveLength(1)
+    expect(warnings(change('[bash, --norc, -c, "id ${user}"]'))).toHaveLength(1)
     expect(warnings(change('[dash, -c, "id ${user}", "${user}"]'))).toEqual([expect.stringContaining('apply.run[0][2]: warning: ${user}')])
   })
 
