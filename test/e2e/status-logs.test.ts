@@ -1,5 +1,4 @@
 import {randomUUID} from 'node:crypto'
-import {once} from 'node:events'
 import {appendFileSync, existsSync, mkdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'

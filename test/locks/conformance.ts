@@ -1,8 +1,8 @@
 import {randomBytes} from 'node:crypto'
 import {hostname} from 'node:os'
-import {afterAll, afterEach, beforeAll, expect, it} from 'vitest'
+import {expect, it} from 'vitest'
 import {LockTimeoutError, openLockBackend, type HeldLock, type LockBackend, type LockSettings, type LockWait} from '../../src/locks/index.js'
-import {buildHolderScript, HolderProcess} from './harness.js'
+import {closedAfterEach, HolderProcess, useHolderScript} from './harness.js'
 
 /** What the shared suite needs to know about one backend. */
 export interface ConformanceTarget {
@@ -69,16 +69,8 @@ const settle = (ms = 400) => new Promise((r) => setTimeout(r, ms))
  * release, project scope, and holders in other processes (FIFO across them, a killed holder).
  */
 export function lockBackendConformance(target: ConformanceTarget): void {
-  const opened: LockBackend[] = []
-  let holderScript: {script: string; cleanup(): void}
-
-  beforeAll(async () => {
-    holderScript = await buildHolderScript()
-  })
-  afterAll(() => holderScript?.cleanup())
-  afterEach(async () => {
-    await Promise.allSettled(opened.splice(0).map((b) => b.close()))
-  })
+  const opened = closedAfterEach()
+  const holderScript = useHolderScript()
 
   async function open(project: string): Promise<LockBackend> {
     const backend = await openLockBackend(target.settings(), project)
@@ -299,11 +291,11 @@ export function lockBackendConformance(target: ConformanceTarget): void {
     const project = uniqueProject()
     const backend = await open(project)
     const config = {settings: target.settings(), project, lock: 'restart'}
-    const first = new HolderProcess(holderScript.script, {...config, step: 'first'})
+    const first = new HolderProcess(holderScript(), {...config, step: 'first'})
     await first.waitFor('granted')
-    const second = new HolderProcess(holderScript.script, {...config, step: 'second'})
+    const second = new HolderProcess(holderScript(), {...config, step: 'second'})
     expect((await second.waitFor('waiting')).position).toBe(1)
-    const third = new HolderProcess(holderScript.script, {...config, step: 'third'})
+    const third = new HolderProcess(holderScript(), {...config, step: 'third'})
     expect((await third.waitFor('waiting')).position).toBe(2)
     const local = request(backend, project, 'restart', {step: 'local'})
     expect((await local.queued).position).toBe(3)
@@ -326,7 +318,7 @@ export function lockBackendConformance(target: ConformanceTarget): void {
   it(`hands the lock of a holder killed with SIGKILL to the next waiter within ${target.deadHolderLimitMs / 1000}s`, async () => {
     const project = uniqueProject()
     const backend = await open(project)
-    const victim = new HolderProcess(holderScript.script, {settings: target.settings(), project, lock: 'restart'})
+    const victim = new HolderProcess(holderScript(), {settings: target.settings(), project, lock: 'restart'})
     await victim.waitFor('granted')
     const next = request(backend, project, 'restart')
     expect((await next.queued).holders.map((h) => h.pid)).toEqual([victim.pid])

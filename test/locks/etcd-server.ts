@@ -3,6 +3,7 @@ import {mkdtempSync, rmSync} from 'node:fs'
 import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {afterAll, beforeAll, describe} from 'vitest'
 
 /** A throwaway etcd server on loopback, in its own process group. */
 export interface EtcdServer {
@@ -25,6 +26,28 @@ export function etcdUnavailableReason(): string | null {
 export function inCi(): boolean {
   const ci = process.env.CI
   return ci !== undefined && ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false'
+}
+
+/**
+ * A describe block whose tests share a real etcd server on loopback, started before them and
+ * stopped after. Without an etcd binary it is skipped with the reason, except under CI, where a
+ * missing etcd fails the run instead (never a silent skip).
+ */
+export function describeWithEtcd(title: string, body: (etcd: () => EtcdServer) => void): void {
+  const unavailable = etcdUnavailableReason()
+  const skip = unavailable !== null && !inCi()
+  if (skip) console.warn(`${title}: skipped: ${unavailable}. Under CI=true it fails instead.`)
+  describe.skipIf(skip)(`${title}${skip ? ` (skipped: ${unavailable})` : ''}`, () => {
+    let etcd: EtcdServer | undefined
+    beforeAll(async () => {
+      if (unavailable !== null) throw new Error(`CI is set but the etcd tests cannot run: ${unavailable}`)
+      etcd = await startEtcd()
+    })
+    afterAll(async () => {
+      await etcd?.stop()
+    })
+    body(() => etcd!)
+  })
 }
 
 async function freePort(): Promise<number> {

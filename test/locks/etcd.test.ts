@@ -1,28 +1,16 @@
 import {execFileSync} from 'node:child_process'
 import {randomBytes} from 'node:crypto'
 import {hostname} from 'node:os'
-import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 import {UserError} from '../../src/errors.js'
-import {openLockBackend, type LockBackend, type LockSettings} from '../../src/locks/index.js'
+import {openLockBackend, type LockSettings} from '../../src/locks/index.js'
 import {lockBackendConformance} from './conformance.js'
-import {etcdUnavailableReason, inCi, startEtcd, type EtcdServer} from './etcd-server.js'
+import {describeWithEtcd, startEtcd} from './etcd-server.js'
+import {closedAfterEach} from './harness.js'
 
-const unavailable = etcdUnavailableReason()
-// Under CI a missing etcd is a failure (the suite runs and startEtcd throws), never a silent skip.
-const skip = unavailable !== null && !inCi()
-if (skip) console.warn(`etcd lock backend tests skipped: ${unavailable}. Under CI=true they fail instead.`)
+describeWithEtcd('etcd lock backend', (etcd) => {
 
-describe.skipIf(skip)(`etcd lock backend${skip ? ` (skipped: ${unavailable})` : ''}`, () => {
-  let etcd: EtcdServer
-  beforeAll(async () => {
-    if (unavailable !== null) throw new Error(`CI is set but the etcd tests cannot run: ${unavailable}`)
-    etcd = await startEtcd()
-  })
-  afterAll(async () => {
-    await etcd?.stop()
-  })
-
-  const settings = (ttl = '2s'): LockSettings => ({backend: 'etcd', etcd: {endpoints: [etcd.endpoint], prefix: '/compctl-test', ttl}})
+  const settings = (ttl = '2s'): LockSettings => ({backend: 'etcd', etcd: {endpoints: [etcd().endpoint], prefix: '/compctl-test', ttl}})
 
   describe('conformance', () => {
     // A 2s TTL: a holder killed with SIGKILL loses the lock when its lease expires.
@@ -30,10 +18,7 @@ describe.skipIf(skip)(`etcd lock backend${skip ? ` (skipped: ${unavailable})` : 
   })
 
   describe('etcd specifics', () => {
-    const opened: LockBackend[] = []
-    afterEach(async () => {
-      await Promise.allSettled(opened.splice(0).map((b) => b.close()))
-    })
+    const opened = closedAfterEach()
     const project = () => `etcd-${randomBytes(4).toString('hex')}`
     const owner = (p: string) => ({project: p, host: hostname(), pid: process.pid})
 
@@ -46,7 +31,7 @@ describe.skipIf(skip)(`etcd lock backend${skip ? ` (skipped: ${unavailable})` : 
       const second = backend.acquire({lock: 'restart', holders: 1, owner: owner(p), onWait: () => queued.push('second')})
       while (queued.length === 0) await new Promise((r) => setTimeout(r, 20))
       const listing = JSON.parse(
-        execFileSync('etcdctl', ['--endpoints', etcd.endpoint, 'get', '--prefix', `/compctl-test/${p}/locks/restart/`, '-w', 'json'], {
+        execFileSync('etcdctl', ['--endpoints', etcd().endpoint, 'get', '--prefix', `/compctl-test/${p}/locks/restart/`, '-w', 'json'], {
           encoding: 'utf8',
           env: {...process.env, ETCDCTL_API: '3'},
         }),

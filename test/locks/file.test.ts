@@ -3,12 +3,12 @@ import {randomBytes} from 'node:crypto'
 import {mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import {hostname, tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {readStartTime} from '../../src/process/observe.js'
-import {defaultLockDir, LockTimeoutError, openLockBackend, type LockBackend} from '../../src/locks/index.js'
+import {defaultLockDir, LockTimeoutError, openLockBackend} from '../../src/locks/index.js'
 import {trackGroup} from '../helpers/cli.js'
 import {lockBackendConformance} from './conformance.js'
-import {buildHolderScript, HolderProcess} from './harness.js'
+import {closedAfterEach, HolderProcess, useHolderScript} from './harness.js'
 
 /** CPU time (user + system) a process has used, in ms, from /proc. */
 function cpuMs(pid: number): number {
@@ -29,15 +29,8 @@ describe('file lock backend', () => {
   })
 
   describe('file specifics', () => {
-    const opened: LockBackend[] = []
-    let holderScript: {script: string; cleanup(): void}
-    beforeAll(async () => {
-      holderScript = await buildHolderScript()
-    })
-    afterAll(() => holderScript?.cleanup())
-    afterEach(async () => {
-      await Promise.allSettled(opened.splice(0).map((b) => b.close()))
-    })
+    const opened = closedAfterEach()
+    const holderScript = useHolderScript()
     const project = () => `file-${randomBytes(4).toString('hex')}`
     const owner = (p: string) => ({project: p, host: hostname(), pid: process.pid})
 
@@ -115,7 +108,7 @@ describe('file lock backend', () => {
       const backend = await openLockBackend({dir: root}, p)
       opened.push(backend)
       const held = await backend.acquire({lock: 'restart', holders: 1, owner: owner(p)})
-      const waiter = new HolderProcess(holderScript.script, {settings: {dir: root}, project: p, lock: 'restart'})
+      const waiter = new HolderProcess(holderScript(), {settings: {dir: root}, project: p, lock: 'restart'})
       await waiter.waitFor('waiting')
       const before = cpuMs(waiter.pid)
       await new Promise((r) => setTimeout(r, 3000))

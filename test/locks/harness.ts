@@ -3,7 +3,8 @@ import {mkdtempSync, rmSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import type {LockSettings} from '../../src/locks/index.js'
+import {afterAll, afterEach, beforeAll} from 'vitest'
+import type {LockBackend, LockSettings} from '../../src/locks/index.js'
 import {ROOT, trackGroup} from '../helpers/cli.js'
 import {bundleForChild} from '../helpers/bundle.js'
 
@@ -28,6 +29,25 @@ export async function buildHolderScript(): Promise<{script: string; cleanup(): v
     ],
   })
   return {script, cleanup: () => rmSync(dir, {recursive: true, force: true})}
+}
+
+/** The holder script for the tests of the enclosing describe block: built before them, removed after. */
+export function useHolderScript(): () => string {
+  let built: {script: string; cleanup(): void} | undefined
+  beforeAll(async () => {
+    built = await buildHolderScript()
+  })
+  afterAll(() => built?.cleanup())
+  return () => built!.script
+}
+
+/** A list to push the backends a test opens onto: each is closed after the test. */
+export function closedAfterEach(): LockBackend[] {
+  const opened: LockBackend[] = []
+  afterEach(async () => {
+    await Promise.allSettled(opened.splice(0).map((backend) => backend.close()))
+  })
+  return opened
 }
 
 export interface HolderEvent {

@@ -2,9 +2,9 @@ import {randomBytes} from 'node:crypto'
 import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 import {compctl, compctlAsync, tempProject} from '../helpers/cli.js'
-import {etcdUnavailableReason, inCi, startEtcd, type EtcdServer} from './etcd-server.js'
+import {describeWithEtcd} from './etcd-server.js'
 
 /*
  * Three hosts of one project (three folders, three states, one `project:` name) restart their
@@ -116,20 +116,9 @@ describe('rolling restart of three hosts under `lock: restart`', () => {
     }
   })
 
-  const unavailable = etcdUnavailableReason()
-  const skip = unavailable !== null && !inCi()
-  describe.skipIf(skip)(`etcd backend${skip ? ` (skipped: ${unavailable})` : ''}`, () => {
-    let etcd: EtcdServer
-    beforeAll(async () => {
-      if (unavailable !== null) throw new Error(`CI is set but the etcd tests cannot run: ${unavailable}`)
-      etcd = await startEtcd()
-    })
-    afterAll(async () => {
-      await etcd?.stop()
-    })
-
+  describeWithEtcd('etcd backend', (etcd) => {
     it('restarts never overlap, all succeed, in request order', async () => {
-      await rollingRestart(() => `{backend: etcd, etcd: {endpoints: [${JSON.stringify(etcd.endpoint)}], prefix: /rolling, ttl: 5s}}`)
+      await rollingRestart(() => `{backend: etcd, etcd: {endpoints: [${JSON.stringify(etcd().endpoint)}], prefix: /rolling, ttl: 5s}}`)
     })
   })
 })
