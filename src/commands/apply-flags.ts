@@ -3,16 +3,21 @@ import {UserError} from '../errors.js'
 import {parseDuration} from '../util/duration.js'
 import {colorFlag, fileFlag} from './base.js'
 
-/** Flags `apply` and `destroy` share. */
-export const runFlags = {
-  file: fileFlag,
-  'auto-approve': Flags.boolean({summary: 'Skip the confirmation prompt (required without a terminal).'}),
-  json: Flags.boolean({summary: 'Print NDJSON events on stdout (schemas/events.schema.json); needs --auto-approve or a saved plan.'}),
+/** Flags of every command that runs steps: apply, destroy, supervise. */
+export const stepFlags = {
   parallelism: Flags.integer({summary: 'Steps run at once when their order allows (default: settings.parallelism, else 4).', min: 1, max: 256}),
   'lock-timeout': Flags.string({
     summary: 'How long to wait for the state lock (default: fail at once) and for each named lock (default: until granted).',
     helpValue: 'DURATION',
   }),
+}
+
+/** Flags `apply` and `destroy` share. */
+export const runFlags = {
+  file: fileFlag,
+  'auto-approve': Flags.boolean({summary: 'Skip the confirmation prompt (required without a terminal).'}),
+  json: Flags.boolean({summary: 'Print NDJSON events on stdout (schemas/events.schema.json); needs --auto-approve or a saved plan.'}),
+  ...stepFlags,
   color: colorFlag,
 }
 

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 import type {CompctlPlan} from '../model/generated/plan.js'
-import {lockTimeouts} from './apply-flags.js'
+import {lockTimeouts, stepFlags} from './apply-flags.js'
 import {BaseCommand, colorFlag, fileFlag} from './base.js'
 
 export default class Supervise extends BaseCommand {
@@ -18,11 +18,7 @@ export default class Supervise extends BaseCommand {
   static override flags = {
     file: fileFlag,
     json: Flags.boolean({summary: 'Print NDJSON events on stdout (schemas/events.schema.json).'}),
-    parallelism: Flags.integer({summary: 'Steps run at once when their order allows (default: settings.parallelism, else 4).', min: 1, max: 256}),
-    'lock-timeout': Flags.string({
-      summary: 'How long to wait for the state lock (default: fail at once) and for each named lock (default: until granted).',
-      helpValue: 'DURATION',
-    }),
+    ...stepFlags,
     color: colorFlag,
   }
 
