@@ -10,6 +10,7 @@ import Status from './status.js'
 import Locks from './locks.js'
 import LocksRelease from './locks/release.js'
 import Supervise from './supervise.js'
+import Graph from './graph.js'
 
 /** Every command, for oclif's explicit command discovery (one bundled module, no directory scan). */
 export const COMMANDS = {
@@ -25,4 +26,5 @@ export const COMMANDS = {
   locks: Locks,
   'locks:release': LocksRelease,
   supervise: Supervise,
+  graph: Graph,
 }

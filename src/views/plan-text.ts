@@ -10,7 +10,7 @@ export const ACTION_SYMBOL: Record<PlanStep['action'], string> = {
   change: '>',
 }
 
-const ACTION_COLOUR: Record<PlanStep['action'], Style> = {
+export const ACTION_COLOUR: Record<PlanStep['action'], Style> = {
   start: 'green',
   stop: 'red',
   restart: 'yellow',
