@@ -92,8 +92,12 @@ export function semanticProblems(file: unknown): SemanticProblem[] {
     for (const probeField of ['ready', 'health']) {
       const probe = component[probeField]
       if (!isObj(probe)) continue
-      const kinds = ['tcp', 'http', 'command'].filter((k) => probe[k] !== undefined)
-      if (kinds.length > 1) problems.push({path: ['components', name, probeField], message: `use one of tcp, http, command, not ${kinds.join(' and ')}`})
+      const kinds = ['tcp', 'http', 'command', 'log'].filter((k) => probe[k] !== undefined)
+      if (kinds.length > 1) problems.push({path: ['components', name, probeField], message: `use one of tcp, http, command, log, not ${kinds.join(' and ')}`})
+      if (typeof probe.log === 'string') {
+        const why = regexProblem(probe.log)
+        if (why) problems.push({path: ['components', name, probeField, 'log'], message: why})
+      }
       // `ready` without a probe means "running (for `after`)"; a health check without one would always pass.
       if (kinds.length === 0 && probeField === 'health')
         problems.push({path: ['components', name, probeField], message: 'a health check needs one of tcp, http, command'})
@@ -102,6 +106,17 @@ export function semanticProblems(file: unknown): SemanticProblem[] {
 
   for (const [name, change] of changes) problems.push(...changeProblems(name, change))
   return problems
+}
+
+/** Why a pattern is not a regular expression, as a message with the fix; null when it compiles. */
+function regexProblem(pattern: string): string | null {
+  try {
+    new RegExp(pattern)
+    return null
+  } catch (error) {
+    const why = (error as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '')
+    return `not a valid regular expression (${why}); escape a literal character with \\, e.g. \\( or \\.`
+  }
 }
 
 /**
@@ -212,12 +227,8 @@ function changeProblems(name: string, change: Obj): SemanticProblem[] {
     for (const stream of ['stdout', 'stderr']) {
       const pattern = obj[stream]
       if (typeof pattern !== 'string') continue
-      try {
-        new RegExp(pattern)
-      } catch (error) {
-        const why = (error as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '')
-        problems.push({path: [...path, stream], message: `not a valid regular expression (${why}); escape a literal character with \\, e.g. \\( or \\.`})
-      }
+      const why = regexProblem(pattern)
+      if (why) problems.push({path: [...path, stream], message: why})
     }
   }
   for (const phase of PHASES) if (isObj(change[phase])) patternAt((change[phase] as Obj).expect, ['changes', name, phase, 'expect'])

@@ -1,5 +1,5 @@
 import {randomUUID} from 'node:crypto'
-import {mkdir} from 'node:fs/promises'
+import {mkdir, stat} from 'node:fs/promises'
 import {dirname, join, resolve} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 import type {Component} from '../model/generated/compctl.js'
@@ -20,6 +20,14 @@ const RESTART_ENV = 'COMPCTL_LAUNCH_ID'
 
 export function componentLogFile(stateDir: string, name: string): string {
   return join(stateDir, 'logs', `${name}.log`)
+}
+
+/** A file's size in bytes; 0 when it does not exist yet. */
+async function sizeOf(file: string): Promise<number> {
+  return stat(file).then(
+    (stats) => stats.size,
+    () => 0,
+  )
 }
 
 function identityOf(recorded: ComponentState | undefined): ProcessIdentity | null {
@@ -112,6 +120,8 @@ async function startProcess(ctx: StepContext, spec: Component): Promise<StepResu
       lastError = hookError
       continue
     }
+    // A `log` probe counts only what this start writes: the log's end now, before the launch.
+    const logSince = {file: logFile, offset: await sizeOf(logFile)}
     let launched: LaunchedProcess
     try {
       launched = await launch({command: spec.command as CommandSpec, env: {...spec.env, [RESTART_ENV]: launchId}, cwd, logFile})
@@ -129,7 +139,7 @@ async function startProcess(ctx: StepContext, spec: Component): Promise<StepResu
     ctx.progress(`started pid ${launched.pid}; waiting until ready`, {pid: launched.pid, attempt})
     const ready = await waitUntilReady(
       spec.ready,
-      {identity: launched, exited: launched.exited, cwd, env: spec.env},
+      {identity: launched, exited: launched.exited, cwd, env: spec.env, log: logSince},
       {signal: ctx.signal, onProgress: (message) => ctx.progress(message)},
     )
     const postStartError = ready.ok ? await runHook(ctx, spec, 'postStart') : null

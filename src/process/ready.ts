@@ -1,3 +1,4 @@
+import {open} from 'node:fs/promises'
 import {request as httpRequest, type ClientRequest, type IncomingMessage} from 'node:http'
 import {request as httpsRequest} from 'node:https'
 import {connect} from 'node:net'
@@ -16,6 +17,14 @@ export interface ReadyTarget {
   /** Where a `command` probe runs, and on top of compctl's environment, with what. */
   cwd: string
   env?: Record<string, string>
+  /** Where a `log` probe reads: the component's log, from its size when this start began. */
+  log: LogSince
+}
+
+/** A log file and the byte offset from which its lines count. */
+export interface LogSince {
+  file: string
+  offset: number
 }
 
 export interface ReadyOptions {
@@ -146,6 +155,61 @@ function commandCheck(command: CommandSpec, target: ProbePlace): Check {
   }
 }
 
+/** Bytes read from the log per read. */
+const LOG_CHUNK_BYTES = 64 * 1024
+/** A line without its newline yet is kept up to this size; a longer one is matched on its end. */
+const LOG_PARTIAL_LINE_BYTES = 1024 * 1024
+
+/**
+ * Matches each whole line written to the log since `since.offset`. Each attempt reads on from
+ * where the last one stopped, keeping a line split across reads until its newline arrives. A log
+ * found shorter than the offset was truncated in place (copy-then-truncate rotation): it is read
+ * again from its start.
+ */
+function logCheck(pattern: string, since: LogSince): Check {
+  const regex = new RegExp(pattern)
+  let offset = since.offset
+  let partial = Buffer.alloc(0)
+  let matched = false
+  const readNew = async (): Promise<Attempt> => {
+    let handle
+    try {
+      handle = await open(since.file, 'r')
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      return {held: false, why: code === 'ENOENT' ? 'no log yet' : `cannot read ${since.file}: ${code ?? (error as Error).message}`}
+    }
+    try {
+      const {size} = await handle.stat()
+      if (size < offset) {
+        offset = 0
+        partial = Buffer.alloc(0)
+      }
+      const chunk = Buffer.alloc(LOG_CHUNK_BYTES)
+      while (offset < size) {
+        const {bytesRead} = await handle.read(chunk, 0, Math.min(chunk.length, size - offset), offset)
+        if (bytesRead === 0) break
+        offset += bytesRead
+        const data = Buffer.concat([partial, chunk.subarray(0, bytesRead)])
+        let start = 0
+        for (let newline = data.indexOf(10); newline !== -1; newline = data.indexOf(10, start)) {
+          const line = data.toString('utf8', start, newline).replace(/\r$/, '')
+          start = newline + 1
+          if (regex.test(line)) {
+            matched = true
+            return HELD
+          }
+        }
+        partial = data.subarray(Math.max(start, data.length - LOG_PARTIAL_LINE_BYTES))
+      }
+      return {held: false, why: 'no matching line yet'}
+    } finally {
+      await handle.close()
+    }
+  }
+  return {label: `log /${pattern}/`, attempt: async () => (matched ? HELD : readNew())}
+}
+
 /** A check with the longest one attempt of it may take. */
 interface TimedCheck {
   check: Check
@@ -206,6 +270,7 @@ async function firstFailure(checks: TimedCheck[], deadline: number, signal: Abor
 
 async function probeUntilReady(probe: Probe | undefined, target: ReadyTarget, started: number, signal: AbortSignal, onProgress: (message: string) => void): Promise<ReadyResult> {
   const checks = checksOf(probe, target)
+  if (probe?.log !== undefined) checks.push({check: logCheck(probe.log, target.log), attemptMs: COMMAND_ATTEMPT_MS})
   const afterMs = durationMs(probe?.after, 0)
   const timeoutMs = durationMs(probe?.timeout, DEFAULT_TIMEOUT_MS)
   const deadline = started + timeoutMs
@@ -255,7 +320,7 @@ export async function probeOnce(probe: ProbeChecks, place: ProbePlace, timeoutMs
 }
 
 /**
- * Waits until the probe holds (tcp, http, command: retried every ~200ms until `timeout`, default
+ * Waits until the probe holds (tcp, http, command, log: retried every ~200ms until `timeout`, default
  * 30s) and the process has stayed alive `after` (default 0) from now. Without a probe: ready at
  * once if alive. Fails as soon as the process exits or is no longer the same process.
  */

@@ -93,7 +93,7 @@ describe('validateText: one problem per semantic check, at its line and column',
     expectOneProblem(
       `${header}components:\n  web:\n    command: [x]\n    ready: { tcp: "127.0.0.1:80", http: "http://127.0.0.1/" }\n`,
       'compctl.yaml:7:12: components.web.ready',
-      'use one of tcp, http, command, not tcp and http',
+      'use one of tcp, http, command, log, not tcp and http',
     )
   })
 
@@ -102,6 +102,22 @@ describe('validateText: one problem per semantic check, at its line and column',
       `${header}changes:\n  c:\n    apply: { run: [[x]] }\n    verify:\n      run: [[y]]\n      expect: { stdout: "uid=(" }\n`,
       'compctl.yaml:9:25: changes.c.verify.expect.stdout',
       'not a valid regular expression',
+    )
+  })
+
+  it('ready.log: a pattern that is not a regular expression, at its place', () => {
+    expectOneProblem(
+      `${header}components:\n  auth:\n    command: [x]\n    ready: { log: "started (pid" }\n`,
+      'compctl.yaml:7:19: components.auth.ready.log',
+      'not a valid regular expression (Unterminated group)',
+    )
+  })
+
+  it('ready.log is one probe: not together with command', () => {
+    expectOneProblem(
+      `${header}components:\n  auth:\n    command: [x]\n    ready: { log: started, command: [x] }\n`,
+      'compctl.yaml:7:12: components.auth.ready',
+      'use one of tcp, http, command, log, not command and log',
     )
   })
 

@@ -1,7 +1,7 @@
-import {writeFileSync} from 'node:fs'
+import {mkdirSync, writeFileSync} from 'node:fs'
 import {createServer as createHttpServer, type Server as HttpServer} from 'node:http'
 import {createServer, type Server} from 'node:net'
-import {join} from 'node:path'
+import {dirname, join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import type {LaunchedProcess} from '../../src/process/launch.js'
 import {waitUntilReady, type ReadyTarget} from '../../src/process/ready.js'
@@ -33,10 +33,13 @@ async function freePort(): Promise<number> {
   return port
 }
 
-async function sleeper(command: string | string[] = ['sleep', '30']): Promise<{launched: LaunchedProcess; target: ReadyTarget; dir: string}> {
+async function sleeper(command: string | string[] = ['sleep', '30'], earlierLog = ''): Promise<{launched: LaunchedProcess; target: ReadyTarget; dir: string}> {
   const {dir, log} = workspace()
+  // What earlier runs left in the log: this start's lines count from its end.
+  mkdirSync(dirname(log), {recursive: true})
+  writeFileSync(log, earlierLog)
   const launched = await launchTracked({command, cwd: dir, logFile: log})
-  return {launched, dir, target: {identity: launched, exited: launched.exited, cwd: dir}}
+  return {launched, dir, target: {identity: launched, exited: launched.exited, cwd: dir, log: {file: log, offset: Buffer.byteLength(earlierLog)}}}
 }
 
 describe('waitUntilReady', () => {
@@ -123,18 +126,18 @@ describe('waitUntilReady', () => {
   })
 
   it('fails fast for a process it did not launch (no exit status) once it is gone', async () => {
-    const {launched} = await sleeper()
+    const {launched, target} = await sleeper()
     const port = await freePort()
     setTimeout(() => process.kill(-launched.pid, 'SIGKILL'), 300)
     const started = Date.now()
-    const result = await waitUntilReady({tcp: `127.0.0.1:${port}`, timeout: '30s'}, {identity: {pid: launched.pid, startTime: launched.startTime}, cwd: '/'})
+    const result = await waitUntilReady({tcp: `127.0.0.1:${port}`, timeout: '30s'}, {...target, identity: {pid: launched.pid, startTime: launched.startTime}, exited: undefined})
     expect(result).toEqual({ok: false, reason: `pid ${launched.pid} exited before it was ready`})
     expect(Date.now() - started).toBeLessThan(10_000)
   })
 
   it('refuses a pid that is now another process', async () => {
-    const {launched} = await sleeper()
-    const result = await waitUntilReady(undefined, {identity: {pid: launched.pid, startTime: launched.startTime - 1}, cwd: '/'})
+    const {launched, target} = await sleeper()
+    const result = await waitUntilReady(undefined, {...target, identity: {pid: launched.pid, startTime: launched.startTime - 1}, exited: undefined})
     expect(result).toEqual({ok: false, reason: `pid ${launched.pid} is no longer the launched process (its start time changed)`})
   })
 
@@ -147,5 +150,35 @@ describe('waitUntilReady', () => {
     const result = await waitUntilReady({tcp: `127.0.0.1:${port}`, timeout: '30s'}, target, {signal: controller.signal})
     expect(result).toEqual({ok: false, reason: 'interrupted'})
     expect(Date.now() - started).toBeLessThan(10_000)
+  })
+
+  it('log: ready once a matching line is written after this start, not from a line an earlier run left', async () => {
+    const {target} = await sleeper(['sh', '-c', 'sleep 0.6; echo "auth: started (pid $$)"; exec sleep 30'], 'auth: started (pid 1)\n')
+    const started = Date.now()
+    const result = await waitUntilReady({log: 'auth: started', timeout: '20s'}, target)
+    expect(result.ok).toBe(true)
+    expect(Date.now() - started).toBeGreaterThanOrEqual(500)
+  })
+
+  it('log: a matching line only from an earlier run times out with the reason', async () => {
+    const {target} = await sleeper(['sleep', '30'], 'noise\nauth: started (pid 1)\n')
+    const result = await waitUntilReady({log: '^auth: started', timeout: '1s'}, target)
+    expect(result).toEqual({ok: false, reason: 'log /^auth: started/ did not hold within 1.0s (last: no matching line yet)'})
+  })
+
+  it('log: a line written in two parts counts once its newline arrives, and is matched whole', async () => {
+    const {target} = await sleeper(['sh', '-c', 'printf "listening on "; sleep 0.8; printf "port 53\\n"; exec sleep 30'])
+    const started = Date.now()
+    const result = await waitUntilReady({log: '^listening on port 53$', timeout: '20s'}, target)
+    expect(result.ok).toBe(true)
+    expect(Date.now() - started).toBeGreaterThanOrEqual(700)
+  })
+
+  it('log: a log truncated in place (copy-then-truncate rotation) is read again from its start', async () => {
+    const earlier = 'an earlier run wrote this line\n'.repeat(40)
+    // The process truncates its own log (its stdout) by path, as logrotate's copytruncate does.
+    const {target} = await sleeper(['sh', '-c', 'sleep 0.6; : > /proc/$$/fd/1; echo ready; exec sleep 30'], earlier)
+    const result = await waitUntilReady({log: '^ready$', timeout: '20s'}, target)
+    expect(result.ok).toBe(true)
   })
 })

@@ -311,6 +311,10 @@ export interface Probe {
    */
   http?: string
   command?: Command1
+  /**
+   * A regular expression a line of the component's log must match; only lines written after this start count.
+   */
+  log?: string
   after?: Duration1
   timeout?: Duration2
 }
@@ -494,7 +498,7 @@ export interface Phase3 {
   timeout?: Duration8
 }
 /**
- * A check that a process is up: at most one of `tcp`, `http`, `command`.
+ * A check that a process is up: at most one of `tcp`, `http`, `command`, `log`.
  *
  * This interface was referenced by `CompctlFile`'s JSON-Schema
  * via the `definition` "probe".
@@ -509,6 +513,10 @@ export interface Probe1 {
    */
   http?: string
   command?: Command1
+  /**
+   * A regular expression a line of the component's log must match; only lines written after this start count.
+   */
+  log?: string
   after?: Duration1
   timeout?: Duration2
 }
