@@ -1,4 +1,4 @@
-import {writeFile} from 'node:fs/promises'
+import {appendFile, writeFile} from 'node:fs/promises'
 import {Flags} from '@oclif/core'
 import {formatProblem, UserError} from '../errors.js'
 import {PLAN_FORMATS} from '../views/plan-formats.js'
@@ -25,6 +25,7 @@ export default class Plan extends BaseCommand {
     replace: Flags.string({summary: 'Force a restart of component NAME, or a re-run of change NAME (repeatable).', multiple: true, helpValue: 'NAME'}),
     refresh: Flags.boolean({summary: 'Check recorded processes before planning (--no-refresh trusts the state).', allowNo: true, default: true}),
     'detailed-exitcode': Flags.boolean({summary: 'Exit 2 when the plan has steps, 0 when it has none (1 on any error).'}),
+    summary: Flags.boolean({summary: 'In GitHub Actions (GITHUB_STEP_SUMMARY set), append the markdown plan to the job summary; --no-summary turns it off.', allowNo: true, default: true}),
     color: colorFlag,
   }
 
@@ -46,6 +47,13 @@ export default class Plan extends BaseCommand {
       this.note(`Saved the plan to ${flags.out}; run it with: compctl apply ${flags.out}`)
     }
     this.out(renderPlan(plan, flags.json ? 'json' : flags.format, this.palette(flags.color)))
+    const stepSummary = process.env.GITHUB_STEP_SUMMARY
+    if (flags.summary && stepSummary) {
+      // A job summary that cannot be written must not fail the plan it summarises.
+      await appendFile(stepSummary, renderPlan(plan, 'markdown', this.palette(false)) + '\n').catch((error: NodeJS.ErrnoException) =>
+        this.note(`warning: GITHUB_STEP_SUMMARY ${stepSummary}: cannot append the plan: ${error.code ?? error.message}`),
+      )
+    }
     if (flags['detailed-exitcode'] && plan.steps.length > 0) process.exitCode = 2
   }
 }

@@ -18,8 +18,11 @@ export interface CliResult {
 
 /** Environment for a compctl run in tests: no colour, no terminal assumptions. */
 export function testEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {...process.env, NO_COLOR: '1', ...extra}
+  const env: NodeJS.ProcessEnv = {...process.env, NO_COLOR: '1'}
   delete env.FORCE_COLOR
+  // Tests run in GitHub Actions must not append their plans to the job's own summary.
+  delete env.GITHUB_STEP_SUMMARY
+  Object.assign(env, extra)
   return env
 }
 
