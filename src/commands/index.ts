@@ -11,6 +11,7 @@ import Locks from './locks.js'
 import LocksRelease from './locks/release.js'
 import Supervise from './supervise.js'
 import Graph from './graph.js'
+import StartupSystemd from './startup/systemd.js'
 
 /** Every command, for oclif's explicit command discovery (one bundled module, no directory scan). */
 export const COMMANDS = {
@@ -27,4 +28,5 @@ export const COMMANDS = {
   'locks:release': LocksRelease,
   supervise: Supervise,
   graph: Graph,
+  'startup:systemd': StartupSystemd,
 }
