@@ -12,6 +12,8 @@ import LocksRelease from './locks/release.js'
 import Supervise from './supervise.js'
 import Graph from './graph.js'
 import StartupSystemd from './startup/systemd.js'
+import Autocomplete from './autocomplete/index.js'
+import AutocompleteScript from './autocomplete/script.js'
 
 /** Every command, for oclif's explicit command discovery (one bundled module, no directory scan). */
 export const COMMANDS = {
@@ -29,4 +31,6 @@ export const COMMANDS = {
   supervise: Supervise,
   graph: Graph,
   'startup:systemd': StartupSystemd,
+  autocomplete: Autocomplete,
+  'autocomplete:script': AutocompleteScript,
 }
