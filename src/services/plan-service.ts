@@ -6,7 +6,7 @@ import type {CompctlPlan} from '../model/generated/plan.js'
 import type {CompctlState} from '../model/generated/state.js'
 import {buildPlan, type PlanOptions} from '../planner/plan.js'
 import {observe, type Observation} from '../process/observe.js'
-import {FileStateStore} from '../state/store.js'
+import {readStateOnce} from '../state/open.js'
 import {sha256} from '../util/canonical.js'
 
 export interface PlanRequest extends PlanOptions {
@@ -71,7 +71,7 @@ function checkNames(config: LoadedConfig, state: CompctlState | null, request: P
 /** Loads the file and the state, refreshes, and plans. */
 export async function makePlan(request: PlanRequest): Promise<PlanResult> {
   const config = await loadConfigOrThrow(request.file)
-  return planFor(config, await new FileStateStore(config.stateDir).read(), request)
+  return planFor(config, (await readStateOnce(config)).state, request)
 }
 
 /** Refreshes and plans a loaded file against a state already read. */
