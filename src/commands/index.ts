@@ -10,6 +10,13 @@ import Status from './status.js'
 import Locks from './locks.js'
 import LocksRelease from './locks/release.js'
 import Supervise from './supervise.js'
+import StateList from './state/list.js'
+import StateShow from './state/show.js'
+import StateMv from './state/mv.js'
+import StateRm from './state/rm.js'
+import StatePull from './state/pull.js'
+import StatePush from './state/push.js'
+import Import from './import.js'
 
 /** Every command, for oclif's explicit command discovery (one bundled module, no directory scan). */
 export const COMMANDS = {
@@ -25,4 +32,11 @@ export const COMMANDS = {
   locks: Locks,
   'locks:release': LocksRelease,
   supervise: Supervise,
+  'state:list': StateList,
+  'state:show': StateShow,
+  'state:mv': StateMv,
+  'state:rm': StateRm,
+  'state:pull': StatePull,
+  'state:push': StatePush,
+  import: Import,
 }

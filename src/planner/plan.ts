@@ -237,6 +237,11 @@ function planComponent(
     return step('start', diff.length > 0 ? `${failed}; spec changed: ${describeFields(diff)}` : failed)
   }
   if (forced) return step('restart', 'forced by --replace')
+  const adopted = adoptedCommandDiffers(recorded, desired)
+  if (adopted) {
+    if (!diff.some((d) => d.path === 'command')) diff.unshift({path: 'command', before: adopted.running, after: adopted.desired, impact: 'restart'})
+    return step('restart', `the adopted process's command differs from the desired command: it runs ${canonicalJson(adopted.running)}, the file wants ${canonicalJson(adopted.desired)}`)
+  }
   if (diff.length === 0) return null
   const impact = strongest(diff.map((d) => d.impact))
   const fields = describeFields(diff)
@@ -246,6 +251,23 @@ function planComponent(
     return step('restart', `${fields} changed; no \`reload\` is configured, so restart`)
   }
   return step('restart', `${fields} changed`)
+}
+
+/** The argv a component's command runs as: a string command runs with `/bin/sh -c`. */
+export function commandArgv(command: Component['command']): string[] {
+  return typeof command === 'string' ? ['/bin/sh', '-c', command] : [...command]
+}
+
+export function sameArgv(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((arg, i) => arg === b[i])
+}
+
+/** For a process adopted by `compctl import`: its command line and the desired one, when they differ. */
+function adoptedCommandDiffers(recorded: ComponentState, desired: Component): {running: string[]; desired: string[]} | null {
+  if (!recorded.adopted) return null
+  const wanted = commandArgv(desired.command)
+  const running = recorded.adopted.command
+  return sameArgv(running, wanted) ? null : {running, desired: wanted}
 }
 
 /** Targets in batches of `serial`. */
