@@ -1,3 +1,4 @@
+import {constants} from 'node:fs'
 import {open} from 'node:fs/promises'
 import type {LoadedConfig} from '../config/load.js'
 import {UserError} from '../errors.js'
@@ -138,7 +139,8 @@ async function readStateFile(file: string): Promise<CompctlState> {
   let text: string
   let handle
   try {
-    handle = await open(file, 'r')
+    // Non-blocking, so a FIFO is refused instead of waiting for a writer.
+    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK)
     const info = await handle.stat()
     if (!info.isFile()) throw new UserError(`${file}: not a regular file; a state to push is a file written by \`compctl state pull\``)
     if (info.size > MAX_PUSH_BYTES) throw new UserError(`${file}: ${info.size} bytes; a state to push is at most ${MAX_PUSH_BYTES} bytes`)
