@@ -110,3 +110,18 @@ export function checkAdoptable(pid: number): Adoptable | string {
   if (command === null) return `pid ${pid} has no command line to compare (a kernel thread?)`
   return {identity: {pid, startTime: stat.startTime}, command}
 }
+
+/** Clock ticks per second of /proc/PID/stat's start time: USER_HZ, 100 on every Linux architecture in use. */
+const USER_HZ = 100
+
+/** When a process started, as an ISO 8601 time (boot time from /proc/stat plus its start time); null without /proc. */
+export function processStartedAt(startTime: number): string | null {
+  let stat: string
+  try {
+    stat = readFileSync('/proc/stat', 'utf8')
+  } catch {
+    return null
+  }
+  const boot = /^btime (\d+)$/m.exec(stat)?.[1]
+  return boot === undefined ? null : new Date(Number(boot) * 1000 + (startTime * 1000) / USER_HZ).toISOString()
+}

@@ -5,7 +5,7 @@ import {UserError} from '../errors.js'
 import validateState from '../model/generated/validate-state.js'
 import type {CompctlState, ComponentState} from '../model/generated/state.js'
 import {commandArgv, sameArgv} from '../planner/plan.js'
-import {checkAdoptable, observe} from '../process/observe.js'
+import {checkAdoptable, observe, processStartedAt} from '../process/observe.js'
 import {openStateBackend, type StateBackend} from '../state/open.js'
 import {newState} from '../state/store.js'
 import {recordTypeOf, renameLogs, renameRecord, type RecordType} from '../state/rename.js'
@@ -214,7 +214,7 @@ export async function importProcess(config: LoadedConfig, name: string, pid: num
       status: 'running',
       pid: found.identity.pid,
       startTime: found.identity.startTime,
-      startedAt: null,
+      startedAt: processStartedAt(found.identity.startTime),
       restarts: 0,
       lastError: null,
       adopted: {at, command: found.command},

@@ -1,6 +1,7 @@
 import {existsSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
+import validateEvent from '../../src/model/generated/validate-events.js'
 import {compctl, tempProject} from '../helpers/cli.js'
 import {isAlive, readState} from '../helpers/state.js'
 
@@ -29,10 +30,12 @@ describe('moved: in the file', () => {
     const json = JSON.parse(compctl(['plan', '--json'], {cwd: dir}).stdout)
     expect(json.steps.map((s: {action: string; name: string; from?: string}) => [s.action, s.from, s.name])).toEqual([['move', 'authd', 'auth']])
 
-    const applied = apply(dir)
+    const applied = apply(dir, '--json')
     expect(applied.stderr).toBe('')
     expect(applied.code).toBe(0)
-    expect(applied.stdout).toContain('1 moved, 0 started, 0 stopped')
+    const events = applied.stdout.trim().split('\n').map((line) => JSON.parse(line))
+    for (const event of events) expect(validateEvent(event), JSON.stringify(validateEvent.errors)).toBe(true)
+    expect(events.at(-1)).toMatchObject({type: 'summary', ok: true, counts: {moved: 1, started: 0, stopped: 0}})
     const after = readState(dir)
     expect(after.components.authd).toBeUndefined()
     expect(after.components.auth).toMatchObject({pid: before.pid, startTime: before.startTime, status: 'running'})
@@ -56,6 +59,7 @@ describe('moved: in the file', () => {
     const applied = compctl(['apply', 'plan.json'], {cwd: dir})
     expect(applied.stderr).toBe('')
     expect(applied.code).toBe(0)
+    expect(applied.stdout).toContain('1 moved, 0 started, 0 stopped, 1 restarted')
     const after = readState(dir).components.auth!
     expect(after.pid).not.toBe(before)
     expect(after.spec).toEqual({command: ['sleep', '301']})

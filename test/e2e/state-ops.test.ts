@@ -174,7 +174,7 @@ describe('compctl import', () => {
     expect(result.stderr).toBe('')
     expect(result.stdout).toContain(`Imported pid ${sleeper.pid} as auth.`)
     const recorded = readState(dir).components.auth!
-    expect(recorded).toMatchObject({status: 'running', pid: sleeper.pid, startTime: sleeper.startTime, adopted: {command: ['sleep', '600']}})
+    expect(recorded).toMatchObject({status: 'running', pid: sleeper.pid, startTime: sleeper.startTime, startedAt: expect.any(String), adopted: {command: ['sleep', '600']}})
     const plan = compctl(['plan', '--target', 'auth', '--detailed-exitcode'], {cwd: dir})
     expect(plan.stdout).toContain('No changes')
     expect(plan.code).toBe(0)

@@ -2,7 +2,7 @@ import {spawn, spawnSync} from 'node:child_process'
 import {existsSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {checkAdoptable, processOwnerUid, readCommandLine} from '../../src/process/observe.js'
+import {checkAdoptable, processOwnerUid, processStartedAt, readCommandLine} from '../../src/process/observe.js'
 import {BIN, startSleeper, tempProject, trackGroup} from '../helpers/cli.js'
 import {waitFor} from '../helpers/state.js'
 
@@ -36,6 +36,8 @@ describe('what compctl import may adopt (src/process/observe.ts)', () => {
     expect(processOwnerUid(sleeper.pid)).toBe(process.getuid!())
     expect(readCommandLine(sleeper.pid)).toEqual(['sleep', '600'])
     expect(checkAdoptable(sleeper.pid)).toEqual({identity: {pid: sleeper.pid, startTime: sleeper.startTime}, command: ['sleep', '600']})
+    // Started just now: within a few seconds of this clock (start times count hundredths of a second).
+    expect(Math.abs(Date.parse(processStartedAt(sleeper.startTime)!) - Date.now())).toBeLessThan(5_000)
   })
 
   it('refuses pid 0, pid 1, a negative pid, compctl itself and a pid that does not exist', async () => {
