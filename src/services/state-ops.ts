@@ -165,6 +165,10 @@ async function readStateFile(file: string): Promise<CompctlState> {
   const state = data as CompctlState
   for (const name of [...Object.keys(state.components), ...Object.keys(state.changes)])
     if (!NAME.test(name)) throw new UserError(`${file}: not a state: record name ${JSON.stringify(name)} is not a valid name`)
+  // compctl would signal what the state names: never pid 0 or 1 (section 11).
+  for (const [name, record] of Object.entries(state.components))
+    if (typeof record.pid === 'number' && record.pid <= 1)
+      throw new UserError(`${file}: not a state: components.${name}.pid is ${record.pid}; compctl never manages pid 0 or 1`)
   return state
 }
 

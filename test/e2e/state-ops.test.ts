@@ -149,12 +149,17 @@ describe('compctl state push', () => {
     expect(now.serial).toBe(current.serial + 7)
   })
 
-  it('refuses a file that is not a state, and one that is not a regular file, in one line', () => {
+  it('refuses a file that is not a state (schema, pid 0 or 1, a name that is no name) or not a regular file, in one line', () => {
     const dir = project(AUTHD)
     writeFileSync(join(dir, 'bad.json'), JSON.stringify({version: 1, lineage: 'x', serial: 'one', components: {}, changes: {}}))
     const bad = compctl(['state', 'push', 'bad.json'], {cwd: dir})
     expect(bad.code).toBe(1)
     expect(bad.stderr).toBe('bad.json: not a state: /serial must be integer\n')
+    const init = {version: 1, lineage: 'x', serial: 1, components: {auth: {spec: {}, specHash: 'h', status: 'running', pid: 1, startTime: 1}}, changes: {}}
+    writeFileSync(join(dir, 'init.json'), JSON.stringify(init))
+    expect(compctl(['state', 'push', 'init.json', '--force'], {cwd: dir}).stderr).toBe('init.json: not a state: components.auth.pid is 1; compctl never manages pid 0 or 1\n')
+    writeFileSync(join(dir, 'escape.json'), JSON.stringify({...init, components: {'../../x': {...init.components.auth, pid: 50}}}))
+    expect(compctl(['state', 'push', 'escape.json'], {cwd: dir}).stderr).toBe('escape.json: not a state: record name "../../x" is not a valid name\n')
     const fifo = join(dir, 'fifo')
     expect(spawnSync('mkfifo', [fifo]).status).toBe(0)
     const fromFifo = compctl(['state', 'push', fifo], {cwd: dir, timeoutMs: 10_000})
