@@ -79,7 +79,7 @@ export async function moveState(config: LoadedConfig, from: string, to: string, 
   return underLock(config, 'state mv', lock, async (state, backend) => {
     const {type, record} = findRecord(state, from, backend.location)
     const refused = renameRecord(state!, from, to)
-    if (refused !== null) throw new UserError(`${backend.location}: cannot move ${from} to ${to}: ${refused}`, {hint: `Forget it first with \`compctl state rm ${to}\`, or choose another name.`})
+    if (refused !== null) throw new UserError(`${backend.location}: cannot move ${from} to ${to}: ${refused}; forget it first (compctl state rm ${to}) or choose another name`)
     // The log follows the record; the process keeps writing to the same open file.
     await renameLogs(config.stateDir, type, from, to)
     return {state: state!, result: {type, pid: type === 'component' ? ((record as ComponentState).pid ?? null) : null}}
@@ -120,13 +120,13 @@ export async function pushState(config: LoadedConfig, file: string, force: boole
   return underLock(config, 'state push', lock, async (current, backend) => {
     if (current && !force) {
       if (current.lineage !== pushed.lineage)
-        throw new UserError(`${file}: its lineage ${pushed.lineage} is not the lineage of ${backend.location} (${current.lineage}); nothing was replaced`, {
-          hint: 'It is the state of something else. Pass --force only if you mean to replace this state with it.',
-        })
+        throw new UserError(
+          `${file}: its lineage ${pushed.lineage} is not the lineage of ${backend.location} (${current.lineage}); nothing was replaced (--force replaces it anyway)`,
+        )
       if (pushed.serial <= current.serial)
-        throw new UserError(`${file}: its serial ${pushed.serial} is not newer than the serial of ${backend.location} (${current.serial}); nothing was replaced`, {
-          hint: 'Pull the state again (compctl state pull), or pass --force to replace it with an older version.',
-        })
+        throw new UserError(
+          `${file}: its serial ${pushed.serial} is not newer than the serial of ${backend.location} (${current.serial}); nothing was replaced (pull it again, or --force replaces it anyway)`,
+        )
     }
     // Serials only grow: a forced older state is written past the one it replaces.
     const serial = Math.max(pushed.serial, current?.serial ?? 0)
@@ -191,25 +191,20 @@ export async function importProcess(config: LoadedConfig, name: string, pid: num
   const desired = config.spec.components?.[name]
   if (!desired) {
     const isChange = config.spec.changes?.[name] !== undefined
-    throw new UserError(`${config.file}: ${isChange ? `${name} is a change; only a component runs a process to adopt` : `no component is called ${name}`}`, {
-      hint: isChange ? undefined : `Declare it under components: with the command it runs, then import it.`,
-    })
+    const why = isChange ? `${name} is a change; only a component runs a process to adopt` : `no component is called ${name}: declare it with the command it runs, then import it`
+    throw new UserError(`${config.file}: ${why}`)
   }
   const watched = (await hashWatched({...config, spec: {...config.spec, components: {[name]: desired}}}))[name]
   return underLock(config, 'import', lock, async (current, backend) => {
     const state = current ?? newState(config.project)
     if (recordTypeOf(state, name) !== null)
-      throw new UserError(`${backend.location}: ${name} is recorded already; nothing was imported`, {
-        hint: `To adopt another process as ${name}, forget the record first with \`compctl state rm ${name}\`.`,
-      })
+      throw new UserError(`${backend.location}: ${name} is recorded already; nothing was imported (to adopt another process as ${name}, first: compctl state rm ${name})`)
     // Checked under the lock, right before recording: the process must still be there and still ours.
     const found = checkAdoptable(pid)
     if (typeof found === 'string') throw new UserError(`compctl import ${name} ${pid}: ${found}; nothing was imported`)
     for (const [other, record] of Object.entries(state.components))
       if (record.pid === found.identity.pid && record.startTime === found.identity.startTime)
-        throw new UserError(`compctl import ${name} ${pid}: pid ${pid} is recorded already as ${other}; nothing was imported`, {
-          hint: `Rename that record instead: compctl state mv ${other} ${name}`,
-        })
+        throw new UserError(`compctl import ${name} ${pid}: pid ${pid} is recorded already as ${other}; nothing was imported (rename it instead: compctl state mv ${other} ${name})`)
     const at = new Date().toISOString()
     state.components[name] = {
       spec: desired as unknown as Record<string, unknown>,

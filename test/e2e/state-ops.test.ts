@@ -14,6 +14,13 @@ function project(yaml: string): string {
   return dir
 }
 
+/** A refusal: exit 1 and exactly one line on stderr, returned. */
+function refusal(result: {code: number | null; stderr: string}): string {
+  expect(result.code).toBe(1)
+  expect(result.stderr.trimEnd().split('\n'), result.stderr).toHaveLength(1)
+  return result.stderr
+}
+
 const AUTHD = 'components:\n  authd:\n    command: [sleep, "300"]\n'
 const AUTH = 'components:\n  auth:\n    command: [sleep, "300"]\n'
 
@@ -37,6 +44,16 @@ describe('compctl state list / show / pull', () => {
     expect(missing.stderr).toBe(`${join(dir, 'state/compctl.state.json')}: nope is not recorded; \`compctl state list\` shows what is\n`)
     const pulled = compctl(['state', 'pull'], {cwd: dir})
     expect(JSON.parse(pulled.stdout)).toEqual(readState(dir))
+  })
+
+  it('moves a change record with its logs', () => {
+    const dir = project('changes:\n  seed:\n    apply: { run: [[echo, seeded]] }\n')
+    expect(apply(dir).code).toBe(0)
+    const before = readState(dir).changes.seed
+    expect(compctl(['state', 'mv', 'seed', 'seed-v2'], {cwd: dir}).stdout).toBe('Moved change seed to seed-v2.\n')
+    expect(readState(dir).changes).toEqual({'seed-v2': before})
+    expect(existsSync(join(dir, 'state/logs/changes/seed'))).toBe(false)
+    expect(compctl(['logs', 'seed-v2'], {cwd: dir}).stdout).toContain('seeded')
   })
 })
 
@@ -70,11 +87,11 @@ describe('compctl state mv', () => {
     const before = readFileSync(join(dir, 'state/compctl.state.json'), 'utf8')
     const taken = compctl(['state', 'mv', 'authd', 'other'], {cwd: dir})
     expect(taken.code).toBe(1)
-    expect(taken.stderr).toContain('cannot move authd to other: other is recorded already')
-    expect(compctl(['state', 'mv', 'ghost', 'x'], {cwd: dir}).stderr).toContain('ghost is not recorded')
+    expect(refusal(taken)).toContain('cannot move authd to other: other is recorded already')
+    expect(refusal(compctl(['state', 'mv', 'ghost', 'x'], {cwd: dir}))).toContain('ghost is not recorded')
     const bad = compctl(['state', 'mv', 'authd', '../../etc'], {cwd: dir})
     expect(bad.code).toBe(1)
-    expect(bad.stderr).toContain('../../etc: not a valid name')
+    expect(refusal(bad)).toContain('../../etc: not a valid name')
     expect(readFileSync(join(dir, 'state/compctl.state.json'), 'utf8')).toBe(before)
   })
 
@@ -113,7 +130,7 @@ describe('compctl state rm', () => {
     expect(apply(dir).code).toBe(0)
     const result = compctl(['state', 'rm', 'authd', 'ghost', '--json'], {cwd: dir})
     expect(result.code).toBe(1)
-    expect(result.stderr).toContain('ghost is not recorded')
+    expect(refusal(result)).toContain('ghost is not recorded')
     expect(Object.keys(readState(dir).components)).toEqual(['authd'])
   })
 })
@@ -129,10 +146,10 @@ describe('compctl state push', () => {
     }
     const older = compctl(['state', 'push', write('older.json', {...current, serial: current.serial - 1})], {cwd: dir})
     expect(older.code).toBe(1)
-    expect(older.stderr).toContain(`older.json: its serial ${current.serial - 1} is not newer than the serial of`)
+    expect(refusal(older)).toContain(`older.json: its serial ${current.serial - 1} is not newer than the serial of`)
     const foreign = compctl(['state', 'push', write('foreign.json', {...current, lineage: 'another', serial: current.serial + 5})], {cwd: dir})
     expect(foreign.code).toBe(1)
-    expect(foreign.stderr).toContain(`foreign.json: its lineage another is not the lineage of`)
+    expect(refusal(foreign)).toContain(`foreign.json: its lineage another is not the lineage of`)
     expect(readState(dir)).toEqual(current)
 
     const newer = {...current, serial: current.serial + 5, components: {}}
@@ -164,7 +181,7 @@ describe('compctl state push', () => {
     expect(spawnSync('mkfifo', [fifo]).status).toBe(0)
     const fromFifo = compctl(['state', 'push', fifo], {cwd: dir, timeoutMs: 10_000})
     expect(fromFifo.code).toBe(1)
-    expect(fromFifo.stderr).toContain('not a regular file')
+    expect(refusal(fromFifo)).toContain('not a regular file')
     expect(existsSync(join(dir, 'state/compctl.state.json'))).toBe(false)
   })
 })
@@ -213,12 +230,12 @@ describe('compctl import', () => {
     expect(compctl(['import', 'auth', String(sleeper.pid)], {cwd: dir}).code).toBe(0)
     const again = compctl(['import', 'auth', String(sleeper.pid)], {cwd: dir})
     expect(again.code).toBe(1)
-    expect(again.stderr).toContain('auth is recorded already; nothing was imported')
+    expect(refusal(again)).toContain('auth is recorded already; nothing was imported')
     const twice = compctl(['import', 'other', String(sleeper.pid)], {cwd: dir})
-    expect(twice.stderr).toContain(`pid ${sleeper.pid} is recorded already as auth`)
-    expect(compctl(['import', 'ghost', String(sleeper.pid)], {cwd: dir}).stderr).toContain('no component is called ghost')
-    expect(compctl(['import', 'job', String(sleeper.pid)], {cwd: dir}).stderr).toContain('job is a change')
-    expect(compctl(['import', 'other', '12ab'], {cwd: dir}).stderr).toContain('PID must be a process id')
+    expect(refusal(twice)).toContain(`pid ${sleeper.pid} is recorded already as auth`)
+    expect(refusal(compctl(['import', 'ghost', String(sleeper.pid)], {cwd: dir}))).toContain('no component is called ghost')
+    expect(refusal(compctl(['import', 'job', String(sleeper.pid)], {cwd: dir}))).toContain('job is a change')
+    expect(refusal(compctl(['import', 'other', '12ab'], {cwd: dir}))).toContain('PID must be a process id')
     expect(Object.keys(readState(dir).components)).toEqual(['auth'])
   })
 })
