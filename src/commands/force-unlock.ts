@@ -17,13 +17,20 @@ export default class ForceUnlock extends BaseCommand {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(ForceUnlock)
-    const [{loadConfigOrThrow}, {describeHolder, forceUnlock, holderState, stateLockPath}] = await Promise.all([
+    const [{loadConfigOrThrow}, {describeHolder, holderState}, {openStateBackend}] = await Promise.all([
       import('../config/load.js'),
       import('../state/lock.js'),
+      import('../state/open.js'),
     ])
     const config = await loadConfigOrThrow(flags.file)
-    const removed = await forceUnlock(config.stateDir, args.id)
-    this.out(`Removed the state lock ${stateLockPath(config.stateDir)}: ${describeHolder(removed)}.`)
+    const backend = await openStateBackend(config)
+    let removed
+    try {
+      removed = await backend.forceUnlock(args.id)
+    } finally {
+      await backend.close()
+    }
+    this.out(`Removed the state lock on ${backend.location}: ${describeHolder(removed)}.`)
     if (holderState(removed) === 'alive')
       this.note(`Warning: pid ${removed.pid} still runs on this host; if it is that ${removed.operation}, it goes on believing it holds the state lock.`)
   }

@@ -14,6 +14,13 @@ import Graph from './graph.js'
 import StartupSystemd from './startup/systemd.js'
 import Autocomplete from './autocomplete/index.js'
 import AutocompleteScript from './autocomplete/script.js'
+import StateList from './state/list.js'
+import StateShow from './state/show.js'
+import StateMv from './state/mv.js'
+import StateRm from './state/rm.js'
+import StatePull from './state/pull.js'
+import StatePush from './state/push.js'
+import Import from './import.js'
 
 /** Every command, for oclif's explicit command discovery (one bundled module, no directory scan). */
 export const COMMANDS = {
@@ -33,4 +40,11 @@ export const COMMANDS = {
   'startup:systemd': StartupSystemd,
   autocomplete: Autocomplete,
   'autocomplete:script': AutocompleteScript,
+  'state:list': StateList,
+  'state:show': StateShow,
+  'state:mv': StateMv,
+  'state:rm': StateRm,
+  'state:pull': StatePull,
+  'state:push': StatePush,
+  import: Import,
 }

@@ -50,9 +50,9 @@ export default class Logs extends BaseCommand {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Logs)
-    const [{loadConfigOrThrow}, {FileStateStore}] = await Promise.all([import('../config/load.js'), import('../state/store.js')])
+    const [{loadConfigOrThrow}, {readStateOnce}] = await Promise.all([import('../config/load.js'), import('../state/open.js')])
     const config = await loadConfigOrThrow(flags.file)
-    const state = await new FileStateStore(config.stateDir).read()
+    const {state} = await readStateOnce(config)
     const set = await logSet(config, state, args.name)
     const printer = new LogPrinter(set.sources.length > 1 || set.what === 'change')
     const positions = new Map<string, Position>()

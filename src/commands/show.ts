@@ -26,15 +26,14 @@ export default class Show extends BaseCommand {
       this.out(renderPlan(await readSavedPlan(args.planfile), format, this.palette(flags.color)))
       return
     }
-    const [{loadConfigOrThrow}, {FileStateStore}, {renderStateText}] = await Promise.all([
+    const [{loadConfigOrThrow}, {readStateOnce}, {renderStateText}] = await Promise.all([
       import('../config/load.js'),
-      import('../state/store.js'),
+      import('../state/open.js'),
       import('../views/state-text.js'),
     ])
     const config = await loadConfigOrThrow(flags.file)
-    const store = new FileStateStore(config.stateDir)
-    const state = await store.read()
+    const {state, location} = await readStateOnce(config)
     if (format === 'json') this.out(JSON.stringify(state, null, 2))
-    else this.out(renderStateText(state, store.location))
+    else this.out(renderStateText(state, location))
   }
 }

@@ -15,22 +15,27 @@ export default class Status extends BaseCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Status)
-    const [{loadConfigOrThrow}, {observeRecorded}, {holderState, readStateLock}, {FileStateStore}, {alignColumns, buildStatusReport, renderStatusText}] = await Promise.all([
+    const [{loadConfigOrThrow}, {observeRecorded}, {holderState}, {openStateBackend}, {alignColumns, buildStatusReport, renderStatusText}] = await Promise.all([
       import('../config/load.js'),
       import('../services/plan-service.js'),
       import('../state/lock.js'),
-      import('../state/store.js'),
+      import('../state/open.js'),
       import('../views/status-text.js'),
     ])
     const config = await loadConfigOrThrow(flags.file)
-    const store = new FileStateStore(config.stateDir)
-    const state = await store.read()
-    const lock = await readStateLock(config.stateDir)
+    const backend = await openStateBackend(config)
+    let state, lock
+    try {
+      state = await backend.store.read()
+      lock = await backend.readLock()
+    } finally {
+      await backend.close()
+    }
     const holder = lock === null ? null : holderState(lock)
     const report = buildStatusReport({
       project: config.project,
       file: config.file,
-      stateFile: store.location,
+      stateFile: backend.location,
       spec: config.spec,
       state,
       observed: observeRecorded(state),

@@ -177,3 +177,13 @@ export async function loadConfigOrThrow(path: string): Promise<LoadedConfig> {
   if (!result.ok) throw new ProblemsError(result.problems)
   return result.config
 }
+
+/** Locates problems found after the file was loaded (against the state, say) in the file as it is now. */
+export async function locateInFile(config: LoadedConfig, found: ReadonlyArray<{path: PathSegment[]; message: string}>): Promise<Problem[]> {
+  // A file that changed or went away since it was loaded is pointed at as well as it can be.
+  const text = await readFile(config.file, 'utf8').catch(() => '')
+  const parsed = extname(config.file).toLowerCase() === '.json' ? parseJsonFile(text) : parseYaml(text)
+  const tree = parsed.ok ? parsed.sourceTree() : undefined
+  const position = lineColumns(text)
+  return found.map(({path, message}) => ({file: config.file, ...position(locateOffset(tree, path)), path: formatPath(path), message}))
+}

@@ -105,6 +105,52 @@ export function semanticProblems(file: unknown): SemanticProblem[] {
   }
 
   for (const [name, change] of changes) problems.push(...changeProblems(name, change))
+  problems.push(...movedProblems(file.moved, depsOf))
+  return problems
+}
+
+/**
+ * `moved:` entries: each destination is declared (or moves on, in a chain), no name is the
+ * destination or the source of two moves, an old name is no longer declared, and no chain loops.
+ */
+function movedProblems(moved: unknown, declared: ReadonlyMap<string, unknown>): SemanticProblem[] {
+  if (!Array.isArray(moved)) return []
+  const problems: SemanticProblem[] = []
+  const fromAt = new Map<string, number>()
+  const toAt = new Map<string, number>()
+  const next = new Map<string, {to: string; index: number}>()
+  moved.forEach((entry, i) => {
+    if (!isObj(entry) || typeof entry.from !== 'string' || typeof entry.to !== 'string') return
+    const {from, to} = entry
+    if (from === to) {
+      problems.push({path: ['moved', i, 'to'], message: `moves ${from} to itself: remove this entry`})
+      return
+    }
+    if (fromAt.has(from)) problems.push({path: ['moved', i, 'from'], message: `${from} is moved twice (first in moved[${fromAt.get(from)}]): keep one entry`})
+    else fromAt.set(from, i)
+    if (toAt.has(to)) problems.push({path: ['moved', i, 'to'], message: `two moves to ${to} (moved[${toAt.get(to)}] and moved[${i}]): a name can receive one record`})
+    else toAt.set(to, i)
+    if (declared.has(from))
+      problems.push({path: ['moved', i, 'from'], message: `${from} is still declared in the file: rename it to ${to} there, or remove this move`})
+    if (!next.has(from)) next.set(from, {to, index: i})
+  })
+  for (const [from, {to, index}] of next) {
+    if (!declared.has(to) && !next.has(to))
+      problems.push({path: ['moved', index, 'to'], message: `${to} is not declared under components or changes${nearest(to, declared.keys())}: a move needs its new name in the file`})
+  }
+  // A chain that comes back to where it began never ends. Each cycle is reported once, at its smallest name.
+  for (const start of next.keys()) {
+    const chain = [start]
+    for (let at = next.get(start)!.to; next.has(at) && chain.length <= next.size; at = next.get(at)!.to) {
+      if (at === start) {
+        if (chain.every((name) => start <= name))
+          problems.push({path: ['moved', next.get(start)!.index, 'to'], message: `moves form a cycle: ${[...chain, start].join(' → ')}`})
+        break
+      }
+      if (chain.includes(at)) break
+      chain.push(at)
+    }
+  }
   return problems
 }
 

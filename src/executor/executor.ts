@@ -6,6 +6,7 @@ import type {LaunchedProcess} from '../process/launch.js'
 import {buildPlan} from '../planner/plan.js'
 import type {StateJournal} from '../state/journal.js'
 import {runChangeStep} from './change-step.js'
+import {moveRecord} from './move-step.js'
 import {bringDown, reloadComponent, restartComponent, startComponent, stopComponent, updateComponent} from './component-steps.js'
 import type {Emit} from './events.js'
 import type {StepContext, StepResult} from './step-context.js'
@@ -39,9 +40,11 @@ const COUNTERS: Record<PlanStep['action'], keyof SummaryEvent['counts']> = {
   reload: 'reloaded',
   update: 'updated',
   change: 'changes',
+  move: 'moved',
 }
 
 function actionOf(step: PlanStep): (ctx: StepContext) => Promise<StepResult> {
+  if (step.action === 'move') return moveRecord
   if (step.type === 'change') return step.action === 'update' ? updateChange : runChangeStep
   return {start: startComponent, stop: stopComponent, restart: restartComponent, reload: reloadComponent, update: updateComponent, change: runChangeStep}[step.action]
 }
@@ -236,7 +239,7 @@ export class Executor {
     const counts: SummaryEvent['counts'] = {started: 0, stopped: 0, restarted: 0, reloaded: 0, updated: 0, changes: 0, failed: 0, skipped: 0}
     for (const step of this.options.plan.steps) {
       const status = this.status.get(step.id)
-      if (status === 'done') counts[COUNTERS[step.action]]++
+      if (status === 'done') counts[COUNTERS[step.action]] = (counts[COUNTERS[step.action]] ?? 0) + 1
       else if (status === 'failed') counts.failed++
       else if (status === 'skipped') counts.skipped++
     }

@@ -6,6 +6,7 @@ import {canonicalJson, sha256, specHash} from '../util/canonical.js'
 import {specDiff} from './diff.js'
 import {byCodeUnits, topologicalOrder} from './graph.js'
 import {changeImpacts, componentImpacts, strongest} from './impact.js'
+import {movedState, resolveMoves, type RecordMove} from './moves.js'
 
 export type Action = PlanStep['action']
 
@@ -41,20 +42,29 @@ const KINDS: ReadonlySet<string> = new Set<NonNullable<Component['kind']>>(['cor
  * plan. Pure and deterministic: the same input always gives the same plan, byte for byte.
  */
 export function buildPlan(input: PlanInput): CompctlPlan {
-  const {spec, state} = input
+  const {spec} = input
   const options = normalizeOptions(input.options)
+  // `moved:` renames records first; everything else is planned against the renamed state. Under
+  // --destroy records are stopped under the names they have.
+  const {moves, conflicts} = options.destroy ? {moves: [], conflicts: []} : resolveMoves(spec, input.state)
+  // A move the state refuses (the caller reports it) leaves its record alone rather than stopping it.
+  const held = new Set(conflicts.map((conflict) => conflict.from))
+  const state = input.state && movedState(input.state, moves)
+  const movedFrom = new Map(moves.map((move) => [move.to, move.from]))
   const desiredComponents = spec.components ?? {}
   const desiredChanges = spec.changes ?? {}
   const recordedComponents = state?.components ?? {}
   const recordedChanges = state?.changes ?? {}
   const replace = new Set(options.replace)
 
-  const steps: PlanStep[] = []
-  const liveness = (name: string, recorded: ComponentState) => processLiveness(recorded, options.refresh ? input.observed[name] : undefined)
+  const steps: PlanStep[] = moves.map((move) => moveStep(move, move.type === 'component' ? recordedComponents[move.to]! : recordedChanges[move.to]!))
+  // A recorded process is observed under the name it had when refresh looked.
+  const liveness = (name: string, recorded: ComponentState) =>
+    processLiveness(recorded, options.refresh ? input.observed[movedFrom.get(name) ?? name] : undefined)
 
   // Stops: removed components, or everything under --destroy.
   for (const name of Object.keys(recordedComponents).sort()) {
-    if (!options.destroy && Object.hasOwn(desiredComponents, name)) continue
+    if (!options.destroy && (Object.hasOwn(desiredComponents, name) || held.has(name))) continue
     const recorded = recordedComponents[name]!
     const live = liveness(name, recorded)
     const why = options.destroy ? 'destroy' : 'removed from the file'
@@ -77,8 +87,9 @@ export function buildPlan(input: PlanInput): CompctlPlan {
   const selected = options.targets.length > 0 ? limitToTargets(steps, options.targets, spec, recordedComponents) : steps
   const ordered = orderSteps(selected, spec, recordedComponents)
 
-  const summary = {start: 0, stop: 0, restart: 0, reload: 0, update: 0, change: 0, total: ordered.length}
-  for (const step of ordered) summary[step.action]++
+  const summary: CompctlPlan['summary'] = {start: 0, stop: 0, restart: 0, reload: 0, update: 0, change: 0, total: ordered.length}
+  // `move` is counted only when there is one, so plans without moves keep their bytes (and ids).
+  for (const step of ordered) summary[step.action] = (summary[step.action] ?? 0) + 1
 
   const plan: CompctlPlan = {
     format_version: '1',
@@ -162,6 +173,31 @@ function componentStep(
   }
 }
 
+/** Renames a record: no stop, no start. It keeps the record's spec; a step after it acts on any change. */
+function moveStep(move: RecordMove, recorded: ComponentState | ChangeState): PlanStep {
+  const spec = recorded.spec as Component
+  const step: PlanStep = {
+    id: `move.${move.to}`,
+    action: 'move',
+    type: move.type,
+    name: move.to,
+    from: move.from,
+    priority: 0,
+    waitsFor: [],
+    lock: null,
+    reason: `${move.from} is now ${move.to} (moved[${move.index}] in the file): the record is renamed, nothing is stopped or started`,
+    diff: [],
+    assumes: assumption(recorded),
+    spec: recorded.spec,
+    specHash: recorded.specHash,
+  }
+  if (move.type === 'component') {
+    step.kind = KINDS.has(spec.kind as string) ? spec.kind! : DEFAULT_KIND
+    step.priority = Number.isSafeInteger(spec.priority) ? spec.priority! : 0
+  }
+  return step
+}
+
 function watchDiff(before: Record<string, string | null> | undefined, after: Record<string, string | null> | undefined): DiffEntry[] {
   const out: DiffEntry[] = []
   const files = [...new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})])].sort()
@@ -201,6 +237,11 @@ function planComponent(
     return step('start', diff.length > 0 ? `${failed}; spec changed: ${describeFields(diff)}` : failed)
   }
   if (forced) return step('restart', 'forced by --replace')
+  const adopted = adoptedCommandDiffers(recorded, desired)
+  if (adopted) {
+    if (!diff.some((d) => d.path === 'command')) diff.unshift({path: 'command', before: adopted.running, after: adopted.desired, impact: 'restart'})
+    return step('restart', `the adopted process's command differs from the desired command: it runs ${canonicalJson(adopted.running)}, the file wants ${canonicalJson(adopted.desired)}`)
+  }
   if (diff.length === 0) return null
   const impact = strongest(diff.map((d) => d.impact))
   const fields = describeFields(diff)
@@ -210,6 +251,23 @@ function planComponent(
     return step('restart', `${fields} changed; no \`reload\` is configured, so restart`)
   }
   return step('restart', `${fields} changed`)
+}
+
+/** The argv a component's command runs as: a string command runs with `/bin/sh -c`. */
+export function commandArgv(command: Component['command']): string[] {
+  return typeof command === 'string' ? ['/bin/sh', '-c', command] : [...command]
+}
+
+export function sameArgv(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((arg, i) => arg === b[i])
+}
+
+/** For a process adopted by `compctl import`: its command line and the desired one, when they differ. */
+function adoptedCommandDiffers(recorded: ComponentState, desired: Component): {running: string[]; desired: string[]} | null {
+  if (!recorded.adopted) return null
+  const wanted = commandArgv(desired.command)
+  const running = recorded.adopted.command
+  return sameArgv(running, wanted) ? null : {running, desired: wanted}
 }
 
 /** Targets in batches of `serial`. */
@@ -307,8 +365,9 @@ function dependsOnOf(name: string, spec: CompctlFile, recorded: Record<string, C
  * waits for its nearest dependencies in the plan; the first steps after the stops wait for them.
  */
 function orderSteps(steps: PlanStep[], spec: CompctlFile, recorded: Record<string, ComponentState>): PlanStep[] {
+  const moves = steps.filter((s) => s.action === 'move')
   const stops = steps.filter((s) => s.action === 'stop')
-  const others = steps.filter((s) => s.action !== 'stop')
+  const others = steps.filter((s) => s.action !== 'stop' && s.action !== 'move')
 
   // Stops run on the recorded graph, reversed: a stop waits for the stops of what depends on it.
   const stopByName = new Map(stops.map((s) => [s.name, s]))
@@ -323,7 +382,8 @@ function orderSteps(steps: PlanStep[], spec: CompctlFile, recorded: Record<strin
   const otherWaits = new Map<PlanStep, PlanStep[]>(others.map((s) => [s, nearestOther(s.name).map((n) => otherByName.get(n)!)]))
   const orderedOthers = topologicalOrder(others, (s) => otherWaits.get(s)!, (a, b) => b.priority - a.priority || byCodeUnits(a.name, b.name))
 
-  const ordered = [...orderedStops, ...orderedOthers]
+  // Moves come first and wait for nothing: they only rename records.
+  const ordered = [...moves, ...orderedStops, ...orderedOthers]
   const position = new Map(ordered.map((s, i) => [s, i]))
   // Only earlier steps: a cycle in the recorded graph was broken by the ordering, and the wait that closed it goes.
   const earlier = (step: PlanStep, list: PlanStep[]) =>
@@ -331,9 +391,11 @@ function orderSteps(steps: PlanStep[], spec: CompctlFile, recorded: Record<strin
   for (const stop of orderedStops) stop.waitsFor = earlier(stop, stopWaits.get(stop)!).map((s) => s.id)
   const waitedOn = new Set(orderedStops.flatMap((s) => s.waitsFor))
   const lastStops = orderedStops.filter((s) => !waitedOn.has(s.id))
+  const moveOf = new Map(moves.map((s) => [s.name, s.id]))
   for (const step of orderedOthers) {
     const waits = otherWaits.get(step)!
-    step.waitsFor = (waits.length > 0 ? earlier(step, waits) : lastStops).map((s) => s.id)
+    const move = moveOf.get(step.name)
+    step.waitsFor = [...(move ? [move] : []), ...(waits.length > 0 ? earlier(step, waits) : lastStops).map((s) => s.id)]
   }
   return ordered
 }

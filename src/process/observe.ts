@@ -61,3 +61,67 @@ export function observe(identity: ProcessIdentity): Observation {
   if (startTime === null) return {alive: false, sameProcess: false}
   return {alive: true, sameProcess: startTime === identity.startTime}
 }
+
+/** A process's argv as /proc/PID/cmdline holds it; null when it cannot be read (gone, a kernel thread, no /proc). */
+export function readCommandLine(pid: number): string[] | null {
+  let raw: string
+  try {
+    raw = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+  } catch {
+    return null
+  }
+  if (raw === '') return null
+  return (raw.endsWith('\0') ? raw.slice(0, -1) : raw).split('\0')
+}
+
+/** The real uid a process runs as (/proc/PID/status, first field of `Uid:`); null when there is no such process. */
+export function processOwnerUid(pid: number): number | null {
+  let status: string
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  } catch {
+    return null
+  }
+  const uid = /^Uid:\s+(\d+)/m.exec(status)?.[1]
+  return uid === undefined ? null : Number(uid)
+}
+
+/** A process `compctl import` may adopt, as found: who it is and what it runs. */
+export interface Adoptable {
+  identity: ProcessIdentity
+  command: string[]
+}
+
+/**
+ * Whether `pid` may be adopted: a live process (not a zombie) other than pid 0 and 1, other than
+ * compctl itself and the leader of its process group, running as compctl's own real uid. Returns it, or why not.
+ */
+export function checkAdoptable(pid: number): Adoptable | string {
+  if (!Number.isSafeInteger(pid) || pid <= 1) return `pid ${pid} is not a process compctl may adopt (pid 0 and 1 never are)`
+  if (pid === process.pid) return `pid ${pid} is this compctl itself`
+  const stat = readProcStat(pid)
+  if (stat === null || stat.zombie) return `there is no running process with pid ${pid}`
+  // Stopping a component signals the group it leads: never the group compctl runs in.
+  if (pid === readProcStat(process.pid)?.pgid) return `pid ${pid} leads compctl's own process group (the shell or script running compctl)`
+  const ownUid = process.getuid?.()
+  const owner = processOwnerUid(pid)
+  if (ownUid === undefined || owner !== ownUid) return `pid ${pid} runs as uid ${owner ?? 'unknown'}, not as compctl's own uid ${ownUid ?? 'unknown'}: compctl adopts only its own user's processes`
+  const command = readCommandLine(pid)
+  if (command === null) return `pid ${pid} has no command line to compare (a kernel thread?)`
+  return {identity: {pid, startTime: stat.startTime}, command}
+}
+
+/** Clock ticks per second of /proc/PID/stat's start time: USER_HZ, 100 on every Linux architecture in use. */
+const USER_HZ = 100
+
+/** When a process started, as an ISO 8601 time (boot time from /proc/stat plus its start time); null without /proc. */
+export function processStartedAt(startTime: number): string | null {
+  let stat: string
+  try {
+    stat = readFileSync('/proc/stat', 'utf8')
+  } catch {
+    return null
+  }
+  const boot = /^btime (\d+)$/m.exec(stat)?.[1]
+  return boot === undefined ? null : new Date(Number(boot) * 1000 + (startTime * 1000) / USER_HZ).toISOString()
+}

@@ -1,5 +1,5 @@
 import {hostname} from 'node:os'
-import {loadConfigOrThrow} from '../config/load.js'
+import {loadConfigOrThrow, type LoadedConfig} from '../config/load.js'
 import {formatProblem, UserError} from '../errors.js'
 import {eventEmitter, type Emit} from '../executor/events.js'
 import {Executor, type RunOutcome} from '../executor/executor.js'
@@ -10,11 +10,12 @@ import {adoptLaunched} from '../process/adopt.js'
 import type {LaunchedProcess} from '../process/launch.js'
 import {readStartTime} from '../process/observe.js'
 import {StateJournal} from '../state/journal.js'
-import {acquireStateLock, type HeldStateLock} from '../state/lock.js'
-import {FileStateStore, newState} from '../state/store.js'
+import type {HeldStateLock} from '../state/lock.js'
+import {openStateBackend, type StateBackend} from '../state/open.js'
+import {newState, type StateStore} from '../state/store.js'
 import type {ApplyView} from '../views/apply-view.js'
 import {planFor} from './plan-service.js'
-import {readSavedPlan} from './saved-plan.js'
+import {readSavedPlan, savedPlanConfig} from './saved-plan.js'
 import {staleReasons} from './stale.js'
 
 export interface ApplyRequest {
@@ -42,19 +43,19 @@ export interface ApplyRequest {
  * Reads the state, recording processes launched by an apply that died before recording them;
  * they are then planned like any other. Returns the state as it now is.
  */
-export async function adoptOrphans(store: FileStateStore): Promise<CompctlState | null> {
+export async function adoptOrphans(store: StateStore): Promise<CompctlState | null> {
   const state = await store.read()
   if (state && adoptLaunched(state).length > 0) return store.write(state)
   return state
 }
 
-/** Takes `<stateDir>/compctl.lock` for `operation` (apply, destroy, supervise): at once, or waiting up to `timeoutMs`. */
-export function takeStateLock(stateDir: string, options: {operation: string; timeoutMs: number; onNote?: (message: string) => void}): Promise<HeldStateLock> {
-  return acquireStateLock(stateDir, {operation: options.operation, timeoutMs: options.timeoutMs, ...(options.onNote ? {onNote: options.onNote} : {})})
+/** Takes the state lock for `operation` (apply, destroy, supervise, state mv, ...): at once, or waiting up to `timeoutMs`. */
+export function takeStateLock(backend: StateBackend, options: {operation: string; timeoutMs: number; onNote?: (message: string) => void}): Promise<HeldStateLock> {
+  return backend.acquireLock({operation: options.operation, timeoutMs: options.timeoutMs, ...(options.onNote ? {onNote: options.onNote} : {})})
 }
 
 /** A journal over the store, starting from `state` (a new state for `project` when there is none yet). */
-export function openJournal(store: FileStateStore, state: CompctlState | null, project: string): StateJournal {
+export function openJournal(store: StateStore, state: CompctlState | null, project: string): StateJournal {
   return new StateJournal(store, state ?? newState(project))
 }
 
@@ -135,14 +136,22 @@ export async function applyPlan(request: ApplyRequest, view: ApplyView): Promise
   const saved = request.planFile ? await readSavedPlan(request.planFile) : null
   const config = saved ? null : await loadConfigOrThrow(request.file)
   for (const warning of config?.warnings ?? []) request.onNote?.(formatProblem(warning))
-  const stateDir = saved ? saved.source.stateDir : config!.stateDir
-  const stateLock = await takeStateLock(stateDir, {
+  const backend = await openStateBackend(saved ? savedPlanConfig(saved) : config!)
+  try {
+    return await applyWithBackend(request, view, backend, saved, config)
+  } finally {
+    await backend.close()
+  }
+}
+
+async function applyWithBackend(request: ApplyRequest, view: ApplyView, backend: StateBackend, saved: CompctlPlan | null, config: LoadedConfig | null): Promise<number> {
+  const stateLock = await takeStateLock(backend, {
     operation: request.operation,
     timeoutMs: request.stateLockTimeoutMs,
     ...(request.onNote ? {onNote: request.onNote} : {}),
   })
   try {
-    const store = new FileStateStore(stateDir)
+    const store = backend.store
     const state = await adoptOrphans(store)
     let plan: CompctlPlan
     if (saved) {

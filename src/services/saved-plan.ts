@@ -2,6 +2,8 @@ import {readFile} from 'node:fs/promises'
 import validatePlan from '../model/generated/validate-plan.js'
 import type {CompctlPlan} from '../model/generated/plan.js'
 import {UserError} from '../errors.js'
+import type {LoadedConfig} from '../config/load.js'
+import type {CompctlFile} from '../model/generated/compctl.js'
 
 /** Reads a plan saved by `compctl plan --out`, checking it against schemas/plan.schema.json. */
 export async function readSavedPlan(path: string): Promise<CompctlPlan> {
@@ -25,4 +27,10 @@ export async function readSavedPlan(path: string): Promise<CompctlPlan> {
     throw new UserError(`${path}: not a saved plan: ${first?.instancePath || '/'} ${first?.message ?? ''}`.trimEnd(), {hint: 'Save one with: compctl plan --out FILE'})
   }
   return data as CompctlPlan
+}
+
+/** What a saved plan keeps of its file: enough to open the same state backend without reading the file again. */
+export function savedPlanConfig(plan: CompctlPlan): LoadedConfig {
+  const spec: CompctlFile = {version: 1, project: plan.project, settings: plan.settings as CompctlFile['settings']}
+  return {file: plan.source.file, baseDir: plan.source.baseDir, project: plan.project, stateDir: plan.source.stateDir, spec, warnings: []}
 }

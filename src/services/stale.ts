@@ -25,8 +25,11 @@ export async function staleReasons(plan: CompctlPlan, state: CompctlState | null
     reasons.push(`plan ${plan.id} was already applied; a saved plan runs once`)
     return reasons
   }
+  // A step after a move acts on the moved record, which is still under its old name until the move runs.
+  const movedFrom = new Map(plan.steps.filter((s) => s.action === 'move' && s.from !== undefined).map((s) => [s.name, s.from!]))
   for (const step of plan.steps) {
-    const recorded = step.type === 'component' ? state?.components[step.name] : state?.changes[step.name]
+    const name = movedFrom.get(step.name) ?? step.name
+    const recorded = step.type === 'component' ? state?.components[name] : state?.changes[name]
     const now = {
       specHash: recorded?.specHash ?? null,
       status: recorded?.status ?? null,

@@ -25,7 +25,7 @@ export async function askForApproval(input: NodeJS.ReadableStream, output: NodeJ
 /** The closing line of a run; `title` names it: Apply, Destroy, Supervise. */
 export function summaryText(summary: Omit<SummaryEvent, 'type' | 'time'>, title = 'Apply'): string {
   const c = summary.counts
-  const done = `${c.started} started, ${c.stopped} stopped, ${c.restarted} restarted, ${c.reloaded} reloaded, ${c.updated} updated, ${c.changes} change${c.changes === 1 ? '' : 's'} run`
+  const done = `${c.moved ? `${c.moved} moved, ` : ''}${c.started} started, ${c.stopped} stopped, ${c.restarted} restarted, ${c.reloaded} reloaded, ${c.updated} updated, ${c.changes} change${c.changes === 1 ? '' : 's'} run`
   const time = formatMs(summary.durationMs)
   if (summary.interrupted) return `Interrupted after ${time}: ${done}; ${c.failed} failed, ${c.skipped} not run. The state is saved.`
   if (summary.ok) return `${title} complete in ${time}: ${done}.`

@@ -11,6 +11,7 @@ const EMOJI: Record<PlanStep['action'], string> = {
   reload: '🔵',
   update: '⚪',
   change: '🟣',
+  move: '➡️',
 }
 
 /** Longest text of one table cell: a reason quoting a long error must not crowd out other steps. */
@@ -36,7 +37,7 @@ function cell(text: string): string {
 }
 
 function stepRow(step: PlanStep): string {
-  const target = `${step.action} \`${step.name}\``
+  const target = step.action === 'move' ? `move \`${step.from}\` to \`${step.name}\`` : `${step.action} \`${step.name}\``
   const shown = step.waitsFor.slice(0, WAITS_SHOWN).map((w) => `\`${w}\``)
   if (step.waitsFor.length > WAITS_SHOWN) shown.push(`and ${step.waitsFor.length - WAITS_SHOWN} more`)
   const waits = shown.join(', ')

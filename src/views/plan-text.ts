@@ -8,6 +8,7 @@ export const ACTION_SYMBOL: Record<PlanStep['action'], string> = {
   reload: '~',
   update: '~',
   change: '>',
+  move: '→',
 }
 
 export const ACTION_COLOUR: Record<PlanStep['action'], Style> = {
@@ -17,6 +18,7 @@ export const ACTION_COLOUR: Record<PlanStep['action'], Style> = {
   reload: 'cyan',
   update: 'blue',
   change: 'magenta',
+  move: 'blue',
 }
 
 /**
@@ -41,13 +43,14 @@ export function diffLine(d: DiffEntry): {symbol: string; text: string} {
 /** One sentence of counts: `2 to start, 1 to stop, 1 change.` */
 export function summaryLine(summary: CompctlPlan['summary']): string {
   const parts: string[] = []
-  for (const action of ['start', 'stop', 'restart', 'reload', 'update'] as const)
-    if (summary[action] > 0) parts.push(`${summary[action]} to ${action}`)
+  for (const action of ['move', 'start', 'stop', 'restart', 'reload', 'update'] as const)
+    if ((summary[action] ?? 0) > 0) parts.push(`${summary[action]} to ${action}`)
   if (summary.change > 0) parts.push(`${summary.change} change${summary.change === 1 ? '' : 's'} to run`)
   return parts.join(', ')
 }
 
 export function stepHeading(step: PlanStep): string {
+  if (step.action === 'move') return `move ${step.from} to ${step.name}`
   const details = [step.kind, step.type === 'component' ? `priority ${step.priority}` : undefined].filter(Boolean).join(', ')
   return `${step.action} ${step.name}${details ? `  (${details})` : ''}${step.lock ? `  lock: ${step.lock}` : ''}`
 }

@@ -6,7 +6,8 @@ import {MARKDOWN_LIMIT, renderPlanMarkdown} from '../../src/views/plan-markdown.
 import {renderPlanText, summaryLine} from '../../src/views/plan-text.js'
 import {renderPlan} from '../../src/views/render-plan.js'
 import {renderStateText} from '../../src/views/state-text.js'
-import {change, component, plan, ran, running, state} from '../planner/fixtures.js'
+import {buildPlan} from '../../src/planner/plan.js'
+import {change, component, input, plan, ran, running, state} from '../planner/fixtures.js'
 
 const ESC = '\u001b['
 const plain = palette(false)
@@ -200,5 +201,23 @@ describe('state text (show without a plan file)', () => {
         '',
       ].join('\n'),
     )
+  })
+})
+
+describe('a move in every view', () => {
+  const auth = component()
+  const planInput = input({components: {auth: component({command: ['sleep', '2000']})}, state: state({authd: running(auth, 40)})})
+  planInput.spec.moved = [{from: 'authd', to: 'auth'}]
+  const moving = buildPlan(planInput)
+
+  it('text shows → move FROM to TO first and counts it in the summary', () => {
+    const text = renderPlanText(moving, plain)
+    expect(text).toContain('  → move authd to auth\n      authd is now auth (moved[0] in the file)')
+    expect(text.indexOf('→ move authd to auth')).toBeLessThan(text.indexOf('~ restart auth'))
+    expect(text).toContain('Plan: 1 to move, 1 to restart.')
+  })
+
+  it('markdown names both names in the row', () => {
+    expect(renderPlanMarkdown(moving)).toContain('| ➡️ | move `authd` to `auth` |')
   })
 })

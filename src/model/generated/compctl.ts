@@ -120,6 +120,14 @@ export type AnExitCode1 = number
  */
 export type AListOfExitCodes1 = [number, ...number[]]
 /**
+ * A name: letters, digits, '.', '_' and '-', starting with a letter or digit (it becomes part of file names and lock keys).
+ */
+export type Name4 = string
+/**
+ * A name: letters, digits, '.', '_' and '-', starting with a letter or digit (it becomes part of file names and lock keys).
+ */
+export type Name5 = string
+/**
  * A duration: `500ms`, `10s`, `2m`, `1h`, or a number of seconds.
  *
  * This interface was referenced by `CompctlFile`'s JSON-Schema
@@ -166,6 +174,10 @@ export interface CompctlFile {
   changes?: {
     [k: string]: Change
   }
+  /**
+   * Renames compctl carries out without a stop or a start: the recorded `from` becomes `to` (declared in this file). A `from` that is not recorded is ignored, so an entry may stay in the file after it was applied.
+   */
+  moved?: Move[]
 }
 /**
  * How compctl runs: where state lives, how many steps run at once, which lock backend serves named locks.
@@ -496,6 +508,10 @@ export interface Phase3 {
   run: Run
   expect?: Expect
   timeout?: Duration8
+}
+export interface Move {
+  from: Name4
+  to: Name5
 }
 /**
  * A check that a process is up: at most one of `tcp`, `http`, `command`, `log`.

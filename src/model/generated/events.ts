@@ -33,7 +33,7 @@ export interface PlanEvent {
 }
 export interface StepRef {
   id: string
-  action: 'start' | 'stop' | 'restart' | 'reload' | 'update' | 'change'
+  action: 'start' | 'stop' | 'restart' | 'reload' | 'update' | 'change' | 'move'
   type: 'component' | 'change'
   name: string
   kind?: 'core' | 'needed' | 'dispensable'
@@ -157,6 +157,10 @@ export interface SummaryEvent {
     reloaded: number
     updated: number
     changes: number
+    /**
+     * Records renamed by `moved:` (present only when there were some).
+     */
+    moved?: number
     failed: number
     skipped: number
   }

@@ -4,7 +4,7 @@
  * This interface was referenced by `CompctlPlan`'s JSON-Schema
  * via the `definition` "action".
  */
-export type Action = 'start' | 'stop' | 'restart' | 'reload' | 'update' | 'change'
+export type Action = 'start' | 'stop' | 'restart' | 'reload' | 'update' | 'change' | 'move'
 
 /**
  * A compctl plan: the output of `compctl plan --json`, and the file `--out` saves for `compctl apply`.
@@ -56,6 +56,10 @@ export interface CompctlPlan {
     reload: number
     update: number
     change: number
+    /**
+     * Records renamed (present only when there are some).
+     */
+    move?: number
     total: number
   }
 }
@@ -92,6 +96,10 @@ export interface PlanStep {
    */
   spec: {}
   specHash: string
+  /**
+   * For a move: the name the record had; the step renames it to `name`.
+   */
+  from?: string
   /**
    * A change's targets, batch by batch, in order.
    */

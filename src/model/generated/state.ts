@@ -75,6 +75,19 @@ export interface ComponentState {
    */
   lastError?: string | null
   /**
+   * Set by `compctl import`: the process was started outside compctl and adopted. Its command line as seen then; the next plan restarts it when that is not the desired command. A start under compctl drops it.
+   */
+  adopted?: {
+    /**
+     * ISO 8601 time of the import.
+     */
+    at: string
+    /**
+     * The process's argv (/proc/PID/cmdline).
+     */
+    command: string[]
+  }
+  /**
    * How the process last ended, when compctl saw it end.
    */
   lastExit?: {

@@ -17,6 +17,7 @@ export function summaryHeading(summary: SummaryEvent, title: string): {text: str
 export function summaryCounts(summary: SummaryEvent): string {
   const c = summary.counts
   const parts = [
+    [c.moved ?? 0, 'moved'],
     [c.started, 'started'],
     [c.stopped, 'stopped'],
     [c.restarted, 'restarted'],

@@ -37,6 +37,7 @@ export const ACTION_TONE: Record<PlanStep['action'], Tone> = {
   reload: {color: 'cyan'},
   update: {color: 'blue'},
   change: {color: 'magenta'},
+  move: {color: 'blue'},
 }
 
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏']

@@ -47,8 +47,8 @@ export function compctlPlanOf(ids: string[], options: {destroy?: boolean} = {}):
       specHash: 'h',
     }
   })
-  const summary = {start: 0, stop: 0, restart: 0, reload: 0, update: 0, change: 0, total: steps.length}
-  for (const s of steps) summary[s.action] += 1
+  const summary: CompctlPlan['summary'] = {start: 0, stop: 0, restart: 0, reload: 0, update: 0, change: 0, total: steps.length}
+  for (const s of steps) summary[s.action] = (summary[s.action] ?? 0) + 1
   return {
     format_version: '1',
     id: 'p-0123456789',
