@@ -24,6 +24,7 @@ export const ACTION_FILL: Record<GraphAction, string> = {
   restart: '#f8ecb0',
   reload: '#c4ecf4',
   update: '#c8d8f8',
+  move: '#d0e0ff',
   change: '#e8cdf4',
   none: '#ffffff',
 }
