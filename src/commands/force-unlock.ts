@@ -1,5 +1,6 @@
 import {Args} from '@oclif/core'
 import {BaseCommand, fileFlag} from './base.js'
+import {stateFlags, stateOptions} from './state-flags.js'
 
 export default class ForceUnlock extends BaseCommand {
   static override summary = 'Remove the state lock left by an apply that can no longer release it.'
@@ -13,17 +14,25 @@ export default class ForceUnlock extends BaseCommand {
 
   static override flags = {
     file: fileFlag,
+    ...stateFlags,
   }
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(ForceUnlock)
-    const [{loadConfigOrThrow}, {describeHolder, forceUnlock, holderState, stateLockPath}] = await Promise.all([
+    const [{loadConfigOrThrow}, {describeHolder, holderState}, {openStateBackend}] = await Promise.all([
       import('../config/load.js'),
       import('../state/lock.js'),
+      import('../state/open.js'),
     ])
     const config = await loadConfigOrThrow(flags.file)
-    const removed = await forceUnlock(config.stateDir, args.id)
-    this.out(`Removed the state lock ${stateLockPath(config.stateDir)}: ${describeHolder(removed)}.`)
+    const backend = await openStateBackend(config, stateOptions(flags))
+    let removed
+    try {
+      removed = await backend.forceUnlock(args.id)
+    } finally {
+      await backend.close()
+    }
+    this.out(`Removed the state lock ${backend.lockLocation}: ${describeHolder(removed)}.`)
     if (holderState(removed) === 'alive')
       this.note(`Warning: pid ${removed.pid} still runs on this host; if it is that ${removed.operation}, it goes on believing it holds the state lock.`)
   }

@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 import type {CompctlState} from '../model/generated/state.js'
 import {BaseCommand, fileFlag} from './base.js'
+import {stateFlags, stateOptions} from './state-flags.js'
 
 export default class Status extends BaseCommand {
   static override summary = 'Show each component and change: status checked against the live process, pid, uptime, restarts, last error.'
@@ -10,27 +11,26 @@ export default class Status extends BaseCommand {
 
   static override flags = {
     file: fileFlag,
+    ...stateFlags,
     json: Flags.boolean({summary: 'Print one JSON object (format_version "1") instead of tables.'}),
   }
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Status)
-    const [{loadConfigOrThrow}, {observeRecorded}, {holderState, readStateLock}, {FileStateStore}, {alignColumns, buildStatusReport, renderStatusText}] = await Promise.all([
+    const [{loadConfigOrThrow}, {observeRecorded}, {holderState}, {readState}, {alignColumns, buildStatusReport, renderStatusText}] = await Promise.all([
       import('../config/load.js'),
       import('../services/plan-service.js'),
       import('../state/lock.js'),
-      import('../state/store.js'),
+      import('../state/open.js'),
       import('../views/status-text.js'),
     ])
     const config = await loadConfigOrThrow(flags.file)
-    const store = new FileStateStore(config.stateDir)
-    const state = await store.read()
-    const lock = await readStateLock(config.stateDir)
+    const {state, lock, location} = await readState(config, stateOptions(flags), {lock: true})
     const holder = lock === null ? null : holderState(lock)
     const report = buildStatusReport({
       project: config.project,
       file: config.file,
-      stateFile: store.location,
+      stateFile: location,
       spec: config.spec,
       state,
       observed: observeRecorded(state),

@@ -1,5 +1,5 @@
 import {hostname} from 'node:os'
-import {loadConfigOrThrow} from '../config/load.js'
+import {loadConfigOrThrow, type LoadedConfig} from '../config/load.js'
 import {formatProblem, UserError} from '../errors.js'
 import {eventEmitter, type Emit} from '../executor/events.js'
 import {Executor, type RunOutcome} from '../executor/executor.js'
@@ -10,8 +10,8 @@ import {adoptLaunched} from '../process/adopt.js'
 import type {LaunchedProcess} from '../process/launch.js'
 import {readStartTime} from '../process/observe.js'
 import {StateJournal} from '../state/journal.js'
-import {acquireStateLock, type HeldStateLock} from '../state/lock.js'
-import {FileStateStore, newState} from '../state/store.js'
+import {openStateBackend, type StateBackend} from '../state/open.js'
+import {newState, type StateStore} from '../state/store.js'
 import type {ApplyView} from '../views/apply-view.js'
 import {planFor} from './plan-service.js'
 import {readSavedPlan} from './saved-plan.js'
@@ -34,6 +34,8 @@ export interface ApplyRequest {
   stateLockTimeoutMs: number
   /** How long a step waits for its named lock; unbounded when absent. */
   lockTimeoutMs?: number
+  /** Which instance's state (default: settings.instance, else the host name). */
+  instance?: string
   /** Messages for the operator outside the run's events (e.g. a stale state lock taken over). */
   onNote?: (message: string) => void
 }
@@ -42,19 +44,44 @@ export interface ApplyRequest {
  * Reads the state, recording processes launched by an apply that died before recording them;
  * they are then planned like any other. Returns the state as it now is.
  */
-export async function adoptOrphans(store: FileStateStore): Promise<CompctlState | null> {
+export async function adoptOrphans(store: StateStore): Promise<CompctlState | null> {
   const state = await store.read()
   if (state && adoptLaunched(state).length > 0) return store.write(state)
   return state
 }
 
-/** Takes `<stateDir>/compctl.lock` for `operation` (apply, destroy, supervise): at once, or waiting up to `timeoutMs`. */
-export function takeStateLock(stateDir: string, options: {operation: string; timeoutMs: number; onNote?: (message: string) => void}): Promise<HeldStateLock> {
-  return acquireStateLock(stateDir, {operation: options.operation, timeoutMs: options.timeoutMs, ...(options.onNote ? {onNote: options.onNote} : {})})
+/** Opens the state backend and takes its lock for `operation` (apply, destroy, supervise): at once, or waiting up to `timeoutMs`. */
+export async function openLockedState(
+  config: LoadedConfig,
+  options: {operation: string; timeoutMs: number; instance?: string | undefined; onNote?: ((message: string) => void) | undefined},
+): Promise<{backend: StateBackend; release(): Promise<void>}> {
+  const backend = await openStateBackend(config, options.instance === undefined ? {} : {instance: options.instance})
+  try {
+    const lock = await backend.acquireLock({operation: options.operation, timeoutMs: options.timeoutMs, ...(options.onNote ? {onNote: options.onNote} : {})})
+    return {
+      backend,
+      release: async () => {
+        try {
+          await lock.release()
+        } finally {
+          await backend.close()
+        }
+      },
+    }
+  } catch (error) {
+    await backend.close()
+    throw error
+  }
+}
+
+/** What a saved plan says about where its state lives, as a loaded config. */
+function configOfPlan(plan: CompctlPlan): LoadedConfig {
+  const {file, baseDir, stateDir} = plan.source
+  return {file, baseDir, stateDir, project: plan.project, spec: {version: 1, settings: plan.settings}, warnings: []}
 }
 
 /** A journal over the store, starting from `state` (a new state for `project` when there is none yet). */
-export function openJournal(store: FileStateStore, state: CompctlState | null, project: string): StateJournal {
+export function openJournal(store: StateStore, state: CompctlState | null, project: string): StateJournal {
   return new StateJournal(store, state ?? newState(project))
 }
 
@@ -135,14 +162,14 @@ export async function applyPlan(request: ApplyRequest, view: ApplyView): Promise
   const saved = request.planFile ? await readSavedPlan(request.planFile) : null
   const config = saved ? null : await loadConfigOrThrow(request.file)
   for (const warning of config?.warnings ?? []) request.onNote?.(formatProblem(warning))
-  const stateDir = saved ? saved.source.stateDir : config!.stateDir
-  const stateLock = await takeStateLock(stateDir, {
+  const locked = await openLockedState(saved ? configOfPlan(saved) : config!, {
     operation: request.operation,
     timeoutMs: request.stateLockTimeoutMs,
-    ...(request.onNote ? {onNote: request.onNote} : {}),
+    instance: request.instance,
+    onNote: request.onNote,
   })
   try {
-    const store = new FileStateStore(stateDir)
+    const {store} = locked.backend
     const state = await adoptOrphans(store)
     let plan: CompctlPlan
     if (saved) {
@@ -179,7 +206,7 @@ export async function applyPlan(request: ApplyRequest, view: ApplyView): Promise
     })
     return outcome.exitCode
   } finally {
-    await stateLock.release()
+    await locked.release()
     await view.close()
   }
 }

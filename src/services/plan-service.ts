@@ -6,11 +6,13 @@ import type {CompctlPlan} from '../model/generated/plan.js'
 import type {CompctlState} from '../model/generated/state.js'
 import {buildPlan, type PlanOptions} from '../planner/plan.js'
 import {observe, type Observation} from '../process/observe.js'
-import {FileStateStore} from '../state/store.js'
+import {readState} from '../state/open.js'
 import {sha256} from '../util/canonical.js'
 
 export interface PlanRequest extends PlanOptions {
   file: string
+  /** Which instance's state (default: settings.instance, else the host name). */
+  instance?: string
 }
 
 export interface PlanResult {
@@ -71,7 +73,8 @@ function checkNames(config: LoadedConfig, state: CompctlState | null, request: P
 /** Loads the file and the state, refreshes, and plans. */
 export async function makePlan(request: PlanRequest): Promise<PlanResult> {
   const config = await loadConfigOrThrow(request.file)
-  return planFor(config, await new FileStateStore(config.stateDir).read(), request)
+  const {state} = await readState(config, request.instance === undefined ? {} : {instance: request.instance})
+  return planFor(config, state, request)
 }
 
 /** Refreshes and plans a loaded file against a state already read. */

@@ -2,8 +2,7 @@ import {loadConfigOrThrow} from '../config/load.js'
 import {formatProblem} from '../errors.js'
 import {eventEmitter} from '../executor/events.js'
 import type {CompctlPlan} from '../model/generated/plan.js'
-import {adoptOrphans, openJournal, takeStateLock} from '../services/apply-service.js'
-import {FileStateStore} from '../state/store.js'
+import {adoptOrphans, openJournal, openLockedState} from '../services/apply-service.js'
 import type {ApplyView} from '../views/apply-view.js'
 import {Supervisor} from './supervisor.js'
 
@@ -14,6 +13,8 @@ export interface SuperviseRequest {
   stateLockTimeoutMs: number
   /** How long a step waits for its named lock; unbounded when absent. */
   lockTimeoutMs?: number
+  /** Which instance's state (default: settings.instance, else the host name). */
+  instance?: string
   onNote?: (message: string) => void
   /** Shows a plan the file asks for before it runs (the view shows its progress). */
   onPlan?: (plan: CompctlPlan) => void
@@ -28,13 +29,14 @@ export async function supervise(request: SuperviseRequest, view: ApplyView): Pro
   try {
     const config = await loadConfigOrThrow(request.file)
     for (const warning of config.warnings) request.onNote?.(formatProblem(warning))
-    const stateLock = await takeStateLock(config.stateDir, {
+    const locked = await openLockedState(config, {
       operation: 'supervise',
       timeoutMs: request.stateLockTimeoutMs,
-      ...(request.onNote ? {onNote: request.onNote} : {}),
+      instance: request.instance,
+      onNote: request.onNote,
     })
     try {
-      const store = new FileStateStore(config.stateDir)
+      const {store} = locked.backend
       const state = await adoptOrphans(store)
       const supervisor = new Supervisor({
         file: request.file,
@@ -58,7 +60,7 @@ export async function supervise(request: SuperviseRequest, view: ApplyView): Pro
         process.off('SIGHUP', reload)
       }
     } finally {
-      await stateLock.release()
+      await locked.release()
     }
   } finally {
     await view.close()
