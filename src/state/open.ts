@@ -45,6 +45,10 @@ export function instanceName(config: LoadedConfig, flag?: string): string {
 
 export async function openStateBackend(config: LoadedConfig, options: {instance?: string} = {}): Promise<StateBackend> {
   const instance = instanceName(config, options.instance)
+  if (config.spec.settings?.state?.backend === 'etcd') {
+    const {openEtcdStateBackend} = await import('./etcd-backend.js')
+    return openEtcdStateBackend(config, instance)
+  }
   return fileStateBackend(config.stateDir, instance)
 }
 

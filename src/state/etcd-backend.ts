@@ -1,0 +1,279 @@
+import type {Etcd3} from 'etcd3'
+import type {LoadedConfig} from '../config/load.js'
+import {UserError} from '../errors.js'
+import {connectEtcd, etcdUnreachable, startLeaseSession, type EtcdEndpoints, type LeaseSession} from '../locks/etcd-connection.js'
+import type {CompctlState} from '../model/generated/state.js'
+import {durationMs, formatMs} from '../util/duration.js'
+import {describeHolder, heldError, holderState, ownInfo, parseLockInfo, pause, RECHECK_MS, type AcquireOptions, type HeldStateLock, type StateLockInfo} from './lock.js'
+import type {InstanceState, StateBackend} from './open.js'
+import {parseState, stateText, type StateStore} from './store.js'
+
+/*
+ * Keys of one instance, under `<prefix>/<project>/`:
+ *   state/<instance>        the state, as the file backend writes it
+ *   state-backup/<instance> the version it replaced, written in the same transaction
+ *   state-lock/<instance>   the state lock, on a lease kept alive while held
+ * Every write is a transaction that compares the state key's mod revision with the one this
+ * process last saw (and, while the lock is held, that the lock key is still ours): a writer that
+ * lost a race or its lock gets an error, and no update is ever lost.
+ */
+
+const DEFAULT_ENDPOINTS = ['http://127.0.0.1:2379']
+const DEFAULT_PREFIX = '/compctl'
+const DEFAULT_TTL_MS = 15_000
+
+interface EtcdStateOptions extends EtcdEndpoints {
+  prefix: string
+  project: string
+  instance: string
+  ttlSeconds: number
+}
+
+/** `settings.state.etcd`, each setting defaulting to `settings.locks.etcd`'s. */
+function etcdStateOptions(config: LoadedConfig, instance: string): EtcdStateOptions {
+  const state = config.spec.settings?.state?.etcd ?? {}
+  const locks = config.spec.settings?.locks?.etcd ?? {}
+  return {
+    endpoints: state.endpoints ?? locks.endpoints ?? DEFAULT_ENDPOINTS,
+    setting: state.endpoints === undefined && locks.endpoints !== undefined ? 'settings.locks.etcd' : 'settings.state.etcd',
+    prefix: (state.prefix ?? locks.prefix ?? DEFAULT_PREFIX).replace(/\/+$/, ''),
+    project: config.project,
+    instance,
+    ttlSeconds: Math.max(1, Math.ceil(durationMs(state.ttl ?? locks.ttl, DEFAULT_TTL_MS) / 1000)),
+  }
+}
+
+/** Connects (an unreachable etcd is a one-line UserError naming the endpoints) and returns the backend. */
+export async function openEtcdStateBackend(config: LoadedConfig, instance: string): Promise<StateBackend> {
+  const options = etcdStateOptions(config, instance)
+  const client = await connectEtcd(options, `${options.prefix}/${options.project}/state/${instance}`)
+  return new EtcdStateBackend(client, options)
+}
+
+/** What this process last read or wrote at the state key: the base of its next compare-and-swap. */
+interface Seen {
+  modRevision: string
+  text: string
+}
+
+export class EtcdStateStore implements StateStore {
+  readonly location: string
+  readonly key: string
+  readonly backupKey: string
+  /** While the state lock is held: its key and value, which every write checks are still there. */
+  guard: {key: string; value: string} | null = null
+  private seen: Seen | null = null
+  private queue: Promise<unknown> = Promise.resolve()
+
+  constructor(
+    private readonly client: Etcd3,
+    private readonly options: EtcdStateOptions,
+  ) {
+    const root = `${options.prefix}/${options.project}`
+    this.key = `${root}/state/${options.instance}`
+    this.backupKey = `${root}/state-backup/${options.instance}`
+    this.location = `${options.endpoints[0]}${this.key}`
+  }
+
+  async read(): Promise<CompctlState | null> {
+    const seen = await this.fetch()
+    if (seen.modRevision === '0') return null
+    const parsed = parseState(seen.text)
+    if (typeof parsed === 'string') throw this.corrupt(parsed)
+    return parsed
+  }
+
+  write(state: CompctlState): Promise<CompctlState> {
+    const written = this.queue.then(() => this.writeNow(state))
+    this.queue = written.catch(() => undefined)
+    return written
+  }
+
+  private async writeNow(state: CompctlState): Promise<CompctlState> {
+    // A write with no read before it (`state push`) replaces what is there now.
+    const base = this.seen ?? (await this.fetch())
+    const next: CompctlState = {...state, serial: state.serial + 1}
+    const text = stateText(next)
+    let transaction = this.client.if(this.key, 'Mod', '==', base.modRevision)
+    if (this.guard) transaction = transaction.and(this.guard.key, 'Value', '==', this.guard.value)
+    const puts = [this.client.put(this.key).value(text)]
+    if (base.modRevision !== '0') puts.push(this.client.put(this.backupKey).value(base.text))
+    let result
+    try {
+      result = await transaction.then(...puts).commit()
+    } catch (error) {
+      throw new UserError(`${this.location}: cannot write the state: ${etcdUnreachable(this.options, error).lines[0]}`, {
+        hint: 'The state in etcd is as the last recorded step left it; run apply again once etcd answers.',
+      })
+    }
+    if (!result.succeeded) throw await this.lostRace()
+    this.seen = {modRevision: result.header.revision, text}
+    return next
+  }
+
+  /** Why a compare-and-swap failed: the lock is no longer ours, or another writer came first. */
+  private async lostRace(): Promise<UserError> {
+    const guard = this.guard
+    if (guard && (await this.client.get(guard.key).string().catch(() => null)) !== guard.value)
+      return new UserError(`${this.location}: the state was not written: this process no longer holds the state lock (its lease expired or it was force-unlocked).`, {
+        hint: 'Nothing was overwritten. Run apply again.',
+      })
+    const current = await this.fetch().catch(() => null)
+    const parsed = current ? parseState(current.text) : null
+    const serial = parsed && typeof parsed !== 'string' ? ` (now serial ${parsed.serial})` : ''
+    return new UserError(`${this.location}: the state was not written: another writer changed it since it was read${serial}.`, {
+      hint: 'Nothing was overwritten. Read it again and retry.',
+    })
+  }
+
+  private async fetch(): Promise<Seen> {
+    let result
+    try {
+      result = await this.client.get(this.key).exec()
+    } catch (error) {
+      throw etcdUnreachable(this.options, error)
+    }
+    const kv = result.kvs[0]
+    this.seen = kv ? {modRevision: kv.mod_revision, text: kv.value.toString()} : {modRevision: '0', text: ''}
+    return this.seen
+  }
+
+  private corrupt(why: string): UserError {
+    return new UserError(`${this.location}: the state is corrupt: ${why}`, {
+      hint: `The previous version is kept at the key ${this.backupKey}: check it (etcdctl get ${this.backupKey}), then put it at ${this.key} to recover.`,
+    })
+  }
+}
+
+class EtcdStateBackend implements StateBackend {
+  readonly store: EtcdStateStore
+  readonly location: string
+  readonly lockLocation: string
+  readonly instance: string
+  private readonly lockKey: string
+  private readonly root: string
+  private readonly sessions = new Set<LeaseSession>()
+
+  constructor(
+    private readonly client: Etcd3,
+    private readonly options: EtcdStateOptions,
+  ) {
+    this.store = new EtcdStateStore(client, options)
+    this.location = this.store.location
+    this.instance = options.instance
+    this.root = `${options.prefix}/${options.project}`
+    this.lockKey = `${this.root}/state-lock/${options.instance}`
+    this.lockLocation = `${options.endpoints[0]}${this.lockKey}`
+  }
+
+  async acquireLock(options: AcquireOptions): Promise<HeldStateLock> {
+    const info = ownInfo(options.operation, options.version)
+    const text = JSON.stringify(info)
+    const deadline = Date.now() + Math.max(0, options.timeoutMs)
+    const session = await this.call(() => startLeaseSession(this.client, this.options.endpoints, this.options.ttlSeconds))
+    this.sessions.add(session)
+    let announced = false
+    try {
+      for (;;) {
+        options.signal?.throwIfAborted()
+        const result = await this.call(() =>
+          this.client
+            .if(this.lockKey, 'Create', '==', 0)
+            .then(this.client.put(this.lockKey).value(text).lease(session.leaseId))
+            .else(this.client.get(this.lockKey))
+            .commit(),
+        )
+        if (result.succeeded) return this.held(info, text, session)
+        const kv = result.responses[0]?.response_range.kvs[0]
+        if (!kv) continue
+        const currentText = kv.value.toString()
+        const current = parseLockInfo(currentText)
+        if (current === null)
+          throw new UserError(`${this.lockLocation}: the state lock is unreadable (not a lock written by compctl).`, {
+            hint: `If no compctl is running on this state, delete it: etcdctl del ${this.lockKey}`,
+          })
+        const holder = holderState(current)
+        if (holder === 'gone' || holder === 'reused') {
+          // Its holder died on this host: no need to wait for its lease to run out.
+          const removed = await this.call(() => this.client.if(this.lockKey, 'Value', '==', currentText).then(this.client.delete().key(this.lockKey)).commit())
+          if (removed.succeeded)
+            options.onNote?.(`Took over the state lock ${this.lockLocation} from ${describeHolder(current)}: ${holder === 'gone' ? 'that process is gone' : `pid ${current.pid} now belongs to another process`}.`)
+          continue
+        }
+        const left = deadline - Date.now()
+        if (left <= 0) throw heldError(this.lockLocation, current, holder, options.timeoutMs)
+        if (!announced) {
+          announced = true
+          options.onNote?.(`Waiting up to ${formatMs(left)} for the state lock ${this.lockLocation}, held by ${describeHolder(current)}.`)
+        }
+        await pause(Math.min(RECHECK_MS, left), options.signal)
+      }
+    } catch (error) {
+      this.sessions.delete(session)
+      await session.close()
+      throw error
+    }
+  }
+
+  private held(info: StateLockInfo, text: string, session: LeaseSession): HeldStateLock {
+    this.store.guard = {key: this.lockKey, value: text}
+    let released = false
+    return {
+      info,
+      release: async () => {
+        if (released) return
+        released = true
+        if (this.store.guard?.value === text) this.store.guard = null
+        this.sessions.delete(session)
+        // Revoking the lease deletes the lock key; an etcd that is gone lets it expire instead.
+        await session.close()
+      },
+    }
+  }
+
+  async readLock(): Promise<StateLockInfo | null> {
+    const text = await this.call(() => this.client.get(this.lockKey).string())
+    return text === null ? null : parseLockInfo(text)
+  }
+
+  async forceUnlock(id: string): Promise<StateLockInfo> {
+    const text = await this.call(() => this.client.get(this.lockKey).string())
+    if (text === null) throw new UserError(`${this.lockLocation}: the state is not locked: there is no lock to remove.`)
+    const current = parseLockInfo(text)
+    if (current === null || current.id !== id)
+      throw new UserError(`${this.lockLocation}: the state lock's id is ${current?.id ?? '(unreadable)'}, not ${id}${current ? ` (held by ${describeHolder(current)})` : ''}.`, {
+        hint: current ? `Nothing was removed. If you are sure that holder is gone, run: compctl force-unlock ${current.id}` : `Nothing was removed. Delete it with: etcdctl del ${this.lockKey}`,
+      })
+    const removed = await this.call(() => this.client.if(this.lockKey, 'Value', '==', text).then(this.client.delete().key(this.lockKey)).commit())
+    if (!removed.succeeded) throw new UserError(`${this.lockLocation}: the state lock changed while it was being removed; nothing was removed. Look again with: compctl status`)
+    return current
+  }
+
+  async listInstances(): Promise<InstanceState[]> {
+    const [states, locks] = await this.call(() => Promise.all([this.client.getAll().prefix(`${this.root}/state/`).strings(), this.client.getAll().prefix(`${this.root}/state-lock/`).strings()]))
+    const instances: InstanceState[] = []
+    for (const [key, text] of Object.entries(states).sort(([a], [b]) => a.localeCompare(b))) {
+      const instance = key.slice(`${this.root}/state/`.length)
+      const parsed = parseState(text)
+      if (typeof parsed === 'string') throw new UserError(`${this.options.endpoints[0]}${key}: the state of instance ${instance} is corrupt: ${parsed}`)
+      const lockText = locks[`${this.root}/state-lock/${instance}`]
+      instances.push({instance, state: parsed, lock: lockText === undefined ? null : parseLockInfo(lockText)})
+    }
+    return instances
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.sessions].map((session) => session.close()))
+    this.sessions.clear()
+    this.client.close()
+  }
+
+  private async call<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation()
+    } catch (error) {
+      if (error instanceof UserError || (error as Error).name === 'AbortError') throw error
+      throw etcdUnreachable(this.options, error)
+    }
+  }
+}
