@@ -13,10 +13,12 @@ export default class Status extends BaseCommand {
     file: fileFlag,
     ...stateFlags,
     json: Flags.boolean({summary: 'Print one JSON object (format_version "1") instead of tables.'}),
+    all: Flags.boolean({summary: 'Every instance of the project in the state backend: instance, host, serial, last apply, running/declared, then each component.'}),
   }
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Status)
+    if (flags.all) return this.fleet(flags)
     const [{loadConfigOrThrow}, {observeRecorded}, {holderState}, {readState}, {alignColumns, buildStatusReport, renderStatusText}] = await Promise.all([
       import('../config/load.js'),
       import('../services/plan-service.js'),
@@ -43,6 +45,17 @@ export default class Status extends BaseCommand {
       const components = report.components.map((c) => ({...c, lastExit: lastExits.get(c.name) ?? null}))
       this.out(JSON.stringify({...report, components}, null, 2))
     } else this.out(renderStatusText(report) + lastExitsText(lastExits, alignColumns))
+  }
+
+  /** `--all`: a separate view, so the single-instance status stays as it is. */
+  private async fleet(flags: {file: string; json: boolean; instance?: string | undefined}): Promise<void> {
+    const [{loadConfigOrThrow}, {fleetStatus}, {renderFleetText}] = await Promise.all([
+      import('../config/load.js'),
+      import('../services/fleet.js'),
+      import('../views/fleet-text.js'),
+    ])
+    const report = await fleetStatus(await loadConfigOrThrow(flags.file), stateOptions(flags))
+    this.out(flags.json ? JSON.stringify(report, null, 2) : renderFleetText(report))
   }
 }
 

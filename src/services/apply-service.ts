@@ -192,6 +192,8 @@ export async function applyPlan(request: ApplyRequest, view: ApplyView): Promise
       if (plan.steps.length > 0 || saved)
         await journal.update((s) => {
           s.appliedPlans = [...(s.appliedPlans ?? []), plan.id].slice(-APPLIED_PLANS_KEPT)
+          s.host = hostname()
+          s.appliedAt = new Date().toISOString()
         })
     }
 
