@@ -27,7 +27,8 @@ export interface LeaseSession {
 
 /** The error for an etcd that does not answer: one line naming the endpoints and the setting. */
 export function etcdUnreachable(where: EtcdEndpoints, error: unknown): UserError {
-  const message = (error as Error).message?.split('\n')[0] ?? String(error)
+  // grpc-js ends some messages with an empty "Resolution note:".
+  const message = ((error as Error).message?.split('\n')[0] ?? String(error)).replace(/\s*Resolution note:\s*$/, '')
   return new UserError(`cannot use etcd at ${where.endpoints.join(', ')} (${where.setting}.endpoints): ${message}`, {
     hint: `Start etcd there, or point ${where.setting}.endpoints at a running etcd (or use backend: file on a single host).`,
   })

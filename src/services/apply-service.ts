@@ -206,6 +206,10 @@ export async function applyPlan(request: ApplyRequest, view: ApplyView): Promise
       connectInterrupt: onTerminationSignals,
       beforeFirstStep: recordPlan,
     })
+    if (journal.failure)
+      throw new UserError(
+        `${request.operation} stopped: ${journal.failure.message.split('\n')[0]}; no new step was started and no process it started is left unrecorded. Run it again once the state can be written: it converges.`,
+      )
     return outcome.exitCode
   } finally {
     await locked.release()
