@@ -1,11 +1,13 @@
 import {execFileSync} from 'node:child_process'
 import {randomBytes} from 'node:crypto'
-import {existsSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {hostname, tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {pathToFileURL} from 'node:url'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import type {FleetReport} from '../../src/services/fleet.js'
 import type {CompctlState} from '../../src/model/generated/state.js'
-import {compctl, compctlAsync, tempProject} from '../helpers/cli.js'
+import {compctl, compctlAsync, ROOT, tempProject} from '../helpers/cli.js'
 import {isAlive, launchedProcesses, waitFor} from '../helpers/state.js'
 import {describeWithEtcd, startEtcd, type EtcdServer} from '../locks/etcd-server.js'
 
@@ -193,5 +195,53 @@ describeWithEtcd('state in etcd, end to end', (etcd) => {
       expect(Object.values(converged.components).map((c) => c.status)).toEqual(['running', 'running', 'running'])
       expect(compctl(['plan', '--detailed-exitcode'], {cwd: dir}).code).toBe(0)
     })
+  })
+})
+
+const MODULE_LOG_HOOK = pathToFileURL(join(ROOT, 'test/helpers/module-log.mjs')).href
+const ETCD3 = /\/node_modules\/etcd3\//
+
+/** The modules `compctl ARGS` loaded in `cwd`, recorded by test/helpers/module-log.mjs. */
+function modulesLoadedBy(args: string[], cwd: string): {code: number | null; modules: string[]} {
+  const logDir = mkdtempSync(join(tmpdir(), 'compctl-modules-'))
+  try {
+    const log = join(logDir, 'modules.log')
+    const result = compctl(args, {cwd, env: {NODE_OPTIONS: `--import=${MODULE_LOG_HOOK}`, COMPCTL_MODULE_LOG: log}})
+    return {code: result.code, modules: readFileSync(log, 'utf8').split('\n').filter(Boolean)}
+  } finally {
+    rmSync(logDir, {recursive: true, force: true})
+  }
+}
+
+describe('etcd3 loads only when the etcd state backend is configured', () => {
+  for (const args of [['plan'], ['status'], ['status', '--all']])
+    it(`\`compctl ${args.join(' ')}\` with the file backend does not load etcd3`, () => {
+      const {code, modules} = modulesLoadedBy(args, folderWith(`version: 1\n${ONE_SLEEPER}`))
+      expect(code).toBe(0)
+      expect(modules.some((url) => url.endsWith('/dist/main.js'))).toBe(true)
+      expect(modules.filter((url) => ETCD3.test(url))).toEqual([])
+    })
+
+  describeWithEtcd('with the etcd backend', (etcd) => {
+    it('`compctl plan` loads etcd3 (the check above can fail)', () => {
+      const {code, modules} = modulesLoadedBy(['plan'], folderWith(etcdFile(etcd().endpoint, `mods-${randomBytes(4).toString('hex')}`, ONE_SLEEPER)))
+      expect(code).toBe(0)
+      expect(modules.filter((url) => ETCD3.test(url)).length).toBeGreaterThan(0)
+    })
+  })
+})
+
+describe('status --all with the file backend', () => {
+  it('lists the one instance: named by settings.instance, with its host, serial and components', () => {
+    const dir = folderWith(`version: 1\nsettings:\n  instance: solo\n${ONE_SLEEPER}`)
+    expect(compctl(['apply', '--auto-approve'], {cwd: dir}).code).toBe(0)
+    const result = compctl(['status', '--all', '--json'], {cwd: dir})
+    expect(result.code).toBe(0)
+    const report = JSON.parse(result.stdout) as FleetReport
+    const state = JSON.parse(readFileSync(join(dir, 'state/compctl.state.json'), 'utf8')) as CompctlState
+    expect(report.location).toBe(join(dir, 'state/compctl.state.json'))
+    expect(report.instances).toEqual([
+      expect.objectContaining({instance: 'solo', host: hostname(), serial: state.serial, running: 1, declared: 1, lock: null}),
+    ])
   })
 })
