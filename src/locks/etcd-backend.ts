@@ -64,7 +64,7 @@ export class EtcdLockBackend implements LockBackend {
 
   /** Connects and checks that etcd answers: an unreachable etcd is a UserError before anything runs. */
   static async open(options: EtcdLockOptions, project: string): Promise<EtcdLockBackend> {
-    const where = {endpoints: options.endpoints, setting: 'settings.locks.etcd'}
+    const where = {endpoints: options.endpoints, setting: 'settings.locks.etcd.endpoints'}
     const client = await connectEtcd(where, `${options.prefix}/${project}/locks/`)
     return new EtcdLockBackend(client, options, project)
   }
@@ -78,7 +78,7 @@ export class EtcdLockBackend implements LockBackend {
   }
 
   private unreachable(error: unknown): UserError {
-    return etcdUnreachable({endpoints: this.options.endpoints, setting: 'settings.locks.etcd'}, error)
+    return etcdUnreachable({endpoints: this.options.endpoints, setting: 'settings.locks.etcd.endpoints'}, error)
   }
 
   private async currentSession(): Promise<LeaseSession> {

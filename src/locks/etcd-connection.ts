@@ -9,7 +9,7 @@ import {UserError} from '../errors.js'
 /** Unary calls give up after this long, so an etcd that stops answering is an error, not a hang. */
 const CALL_TIMEOUT_MS = 5000
 
-/** Where the endpoints came from, for messages: `settings.locks.etcd` or `settings.state.etcd`. */
+/** Where the endpoints came from, for messages: `settings.locks.etcd.endpoints`, an environment variable, … */
 export interface EtcdEndpoints {
   endpoints: string[]
   setting: string
@@ -29,8 +29,8 @@ export interface LeaseSession {
 export function etcdUnreachable(where: EtcdEndpoints, error: unknown): UserError {
   // grpc-js ends some messages with an empty "Resolution note:".
   const message = ((error as Error).message?.split('\n')[0] ?? String(error)).replace(/\s*Resolution note:\s*$/, '')
-  return new UserError(`cannot use etcd at ${where.endpoints.join(', ')} (${where.setting}.endpoints): ${message}`, {
-    hint: `Start etcd there, or point ${where.setting}.endpoints at a running etcd (or use backend: file on a single host).`,
+  return new UserError(`cannot use etcd at ${where.endpoints.join(', ')} (${where.setting}): ${message}`, {
+    hint: `Start etcd there, or point ${where.setting} at a running etcd (or use backend: file on a single host).`,
   })
 }
 

@@ -29,13 +29,23 @@ interface EtcdStateOptions extends EtcdEndpoints {
   ttlSeconds: number
 }
 
-/** `settings.state.etcd`, each setting defaulting to `settings.locks.etcd`'s. */
+/** Comma-separated endpoints that replace the file's: a CI pipeline takes them from its environment. */
+export const ENDPOINTS_ENV = 'COMPCTL_STATE_ETCD_ENDPOINTS'
+
+/** `settings.state.etcd`, each setting defaulting to `settings.locks.etcd`'s; the endpoints from the environment first. */
 function etcdStateOptions(config: LoadedConfig, instance: string): EtcdStateOptions {
   const state = config.spec.settings?.state?.etcd ?? {}
   const locks = config.spec.settings?.locks?.etcd ?? {}
+  const fromEnv = (process.env[ENDPOINTS_ENV] ?? '').split(',').map((e) => e.trim()).filter((e) => e !== '')
+  const [endpoints, setting] =
+    fromEnv.length > 0
+      ? [fromEnv, ENDPOINTS_ENV]
+      : state.endpoints === undefined && locks.endpoints !== undefined
+        ? [locks.endpoints, 'settings.locks.etcd.endpoints']
+        : [state.endpoints ?? DEFAULT_ENDPOINTS, 'settings.state.etcd.endpoints']
   return {
-    endpoints: state.endpoints ?? locks.endpoints ?? DEFAULT_ENDPOINTS,
-    setting: state.endpoints === undefined && locks.endpoints !== undefined ? 'settings.locks.etcd' : 'settings.state.etcd',
+    endpoints,
+    setting,
     prefix: (state.prefix ?? locks.prefix ?? DEFAULT_PREFIX).replace(/\/+$/, ''),
     project: config.project,
     instance,

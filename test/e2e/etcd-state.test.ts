@@ -77,18 +77,22 @@ describeWithEtcd('state in etcd, end to end', (etcd) => {
 
   it('CI-style: a change applied from folder A is not planned again from a fresh folder B with the same instance', () => {
     const p = project()
-    const file = etcdFile(etcd().endpoint, p, `changes:\n  migrate:\n    targets: [{name: db}]\n    apply: {run: ["echo migrated >> ran.txt"]}\n`, 'ci')
+    // The endpoints come from the CI environment; the file's own point nowhere.
+    const env = {COMPCTL_STATE_ETCD_ENDPOINTS: etcd().endpoint}
+    const file = etcdFile('http://127.0.0.1:9', p, `changes:\n  migrate:\n    targets: [{name: db}]\n    apply: {run: ["echo migrated >> ran.txt"]}\n`, 'ci')
     const a = folderWith(file)
-    expect(compctl(['apply', '--auto-approve'], {cwd: a}).code).toBe(0)
+    expect(compctl(['apply', '--auto-approve'], {cwd: a, env}).code).toBe(0)
     expect(existsSync(join(a, 'ran.txt'))).toBe(true)
     const b = folderWith(file)
-    const plan = compctl(['plan', '--detailed-exitcode'], {cwd: b})
+    const plan = compctl(['plan', '--detailed-exitcode'], {cwd: b, env})
     expect(plan.stderr).toBe('')
     expect(plan.code).toBe(0)
-    expect(compctl(['apply', '--auto-approve'], {cwd: b}).code).toBe(0)
+    expect(compctl(['apply', '--auto-approve'], {cwd: b, env}).code).toBe(0)
     expect(existsSync(join(b, 'ran.txt'))).toBe(false)
     // --instance picks another state of the project: there the change has not run.
-    expect(compctl(['plan', '--detailed-exitcode', '--instance', 'ci-2'], {cwd: b}).code).toBe(2)
+    expect(compctl(['plan', '--detailed-exitcode', '--instance', 'ci-2'], {cwd: b, env}).code).toBe(2)
+    // Without the variable, the file's endpoints are used, and named.
+    expect(compctl(['plan'], {cwd: b}).stderr).toContain('cannot use etcd at http://127.0.0.1:9 (settings.state.etcd.endpoints)')
   })
 
   it('two applies on one instance from two folders: the second fails at once, naming the first', async () => {

@@ -233,7 +233,7 @@ export interface Settings {
      */
     etcd?: {
       /**
-       * etcd v3 client URLs. Default: `settings.locks.etcd.endpoints`, else ["http://127.0.0.1:2379"].
+       * etcd v3 client URLs. Default: `settings.locks.etcd.endpoints`, else ["http://127.0.0.1:2379"]. The environment variable COMPCTL_STATE_ETCD_ENDPOINTS (comma-separated) overrides it.
        *
        * @minItems 1
        */
