@@ -1,12 +1,12 @@
-import type {Etcd3} from 'etcd3'
 import type {LoadedConfig} from '../config/load.js'
 import {UserError} from '../errors.js'
-import {connectEtcd, etcdUnreachable, startLeaseSession, type EtcdEndpoints, type LeaseSession} from '../locks/etcd-connection.js'
+import {etcdUnreachable, type EtcdEndpoints} from '../locks/etcd-connection.js'
 import type {CompctlState} from '../model/generated/state.js'
 import {durationMs, formatMs} from '../util/duration.js'
 import {describeHolder, heldError, holderState, ownInfo, parseLockInfo, pause, RECHECK_MS, type AcquireOptions, type HeldStateLock, type StateLockInfo} from './lock.js'
 import type {InstanceState, StateBackend} from './open.js'
 import {parseState, stateText, type StateStore} from './store.js'
+import {EtcdHttpClient, type Compare, type Operation} from './etcd-http.js'
 
 /*
  * Keys of one instance, under `<prefix>/<project>/`:
@@ -15,7 +15,8 @@ import {parseState, stateText, type StateStore} from './store.js'
  *   state-lock/<instance>   the state lock, on a lease kept alive while held
  * Every write is a transaction that compares the state key's mod revision with the one this
  * process last saw (and, while the lock is held, that the lock key is still ours): a writer that
- * lost a race or its lock gets an error, and no update is ever lost.
+ * lost a race or its lock gets an error, and no update is ever lost. It talks to etcd through its
+ * JSON gateway (./etcd-http.ts), so `plan` and `status` never load the gRPC client.
  */
 
 const DEFAULT_ENDPOINTS = ['http://127.0.0.1:2379']
@@ -53,11 +54,39 @@ function etcdStateOptions(config: LoadedConfig, instance: string): EtcdStateOpti
   }
 }
 
-/** Connects (an unreachable etcd is a one-line UserError naming the endpoints) and returns the backend. */
+/**
+ * The backend; it connects on its first call. Every call of it that finds etcd unreachable is a
+ * one-line UserError naming the endpoints, and every command's first call is a read or the state
+ * lock: nothing has started by then.
+ */
 export async function openEtcdStateBackend(config: LoadedConfig, instance: string): Promise<StateBackend> {
   const options = etcdStateOptions(config, instance)
-  const client = await connectEtcd(options, `${options.prefix}/${options.project}/state/${instance}`)
-  return new EtcdStateBackend(client, options)
+  return new EtcdStateBackend(new EtcdHttpClient(options.endpoints), options)
+}
+
+/** A lease renewed every third of its TTL until closed; revoking it deletes the keys on it. */
+class Lease {
+  private readonly renewal: NodeJS.Timeout
+
+  private constructor(
+    private readonly client: EtcdHttpClient,
+    readonly id: string,
+    ttlSeconds: number,
+  ) {
+    // A renewal that fails is not fatal here: every state write checks the lock key is still ours.
+    this.renewal = setInterval(() => void client.leaseKeepAlive(id).catch(() => false), (ttlSeconds * 1000) / 3)
+    this.renewal.unref()
+  }
+
+  static async grant(client: EtcdHttpClient, ttlSeconds: number): Promise<Lease> {
+    return new Lease(client, await client.leaseGrant(ttlSeconds), ttlSeconds)
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.renewal)
+    // An etcd that is gone lets the lease expire instead.
+    await this.client.leaseRevoke(this.id).catch(() => undefined)
+  }
 }
 
 /** What this process last read or wrote at the state key: the base of its next compare-and-swap. */
@@ -76,7 +105,7 @@ export class EtcdStateStore implements StateStore {
   private queue: Promise<unknown> = Promise.resolve()
 
   constructor(
-    private readonly client: Etcd3,
+    private readonly client: EtcdHttpClient,
     private readonly options: EtcdStateOptions,
   ) {
     const root = `${options.prefix}/${options.project}`
@@ -104,27 +133,27 @@ export class EtcdStateStore implements StateStore {
     const base = this.seen ?? (await this.fetch())
     const next: CompctlState = {...state, serial: state.serial + 1}
     const text = stateText(next)
-    let transaction = this.client.if(this.key, 'Mod', '==', base.modRevision)
-    if (this.guard) transaction = transaction.and(this.guard.key, 'Value', '==', this.guard.value)
-    const puts = [this.client.put(this.key).value(text)]
-    if (base.modRevision !== '0') puts.push(this.client.put(this.backupKey).value(base.text))
+    const compare: Compare[] = [{key: this.key, target: 'MOD', modRevision: base.modRevision}]
+    if (this.guard) compare.push({key: this.guard.key, target: 'VALUE', value: this.guard.value})
+    const puts: Operation[] = [{put: {key: this.key, value: text}}]
+    if (base.modRevision !== '0') puts.push({put: {key: this.backupKey, value: base.text}})
     let result
     try {
-      result = await transaction.then(...puts).commit()
+      result = await this.client.txn(compare, puts)
     } catch (error) {
       throw new UserError(`${this.location}: cannot write the state: ${etcdUnreachable(this.options, error).lines[0]}`, {
         hint: 'The state in etcd is as the last recorded step left it; run apply again once etcd answers.',
       })
     }
     if (!result.succeeded) throw await this.lostRace()
-    this.seen = {modRevision: result.header.revision, text}
+    this.seen = {modRevision: result.revision, text}
     return next
   }
 
   /** Why a compare-and-swap failed: the lock is no longer ours, or another writer came first. */
   private async lostRace(): Promise<UserError> {
     const guard = this.guard
-    if (guard && (await this.client.get(guard.key).string().catch(() => null)) !== guard.value)
+    if (guard && (await this.client.get(guard.key).catch(() => null))?.value !== guard.value)
       return new UserError(`${this.location}: the state was not written: this process no longer holds the state lock (its lease expired or it was force-unlocked).`, {
         hint: 'Nothing was overwritten. Run apply again.',
       })
@@ -137,14 +166,13 @@ export class EtcdStateStore implements StateStore {
   }
 
   private async fetch(): Promise<Seen> {
-    let result
+    let kv
     try {
-      result = await this.client.get(this.key).exec()
+      kv = await this.client.get(this.key)
     } catch (error) {
       throw etcdUnreachable(this.options, error)
     }
-    const kv = result.kvs[0]
-    this.seen = kv ? {modRevision: kv.mod_revision, text: kv.value.toString()} : {modRevision: '0', text: ''}
+    this.seen = kv ? {modRevision: kv.modRevision, text: kv.value} : {modRevision: '0', text: ''}
     return this.seen
   }
 
@@ -162,10 +190,10 @@ class EtcdStateBackend implements StateBackend {
   readonly instance: string
   private readonly lockKey: string
   private readonly root: string
-  private readonly sessions = new Set<LeaseSession>()
+  private readonly leases = new Set<Lease>()
 
   constructor(
-    private readonly client: Etcd3,
+    private readonly client: EtcdHttpClient,
     private readonly options: EtcdStateOptions,
   ) {
     this.store = new EtcdStateStore(client, options)
@@ -180,23 +208,19 @@ class EtcdStateBackend implements StateBackend {
     const info = ownInfo(options.operation, options.version)
     const text = JSON.stringify(info)
     const deadline = Date.now() + Math.max(0, options.timeoutMs)
-    const session = await this.call(() => startLeaseSession(this.client, this.options.endpoints, this.options.ttlSeconds))
-    this.sessions.add(session)
+    const lease = await this.call(() => Lease.grant(this.client, this.options.ttlSeconds))
+    this.leases.add(lease)
     let announced = false
     try {
       for (;;) {
         options.signal?.throwIfAborted()
         const result = await this.call(() =>
-          this.client
-            .if(this.lockKey, 'Create', '==', 0)
-            .then(this.client.put(this.lockKey).value(text).lease(session.leaseId))
-            .else(this.client.get(this.lockKey))
-            .commit(),
+          this.client.txn([{key: this.lockKey, target: 'CREATE', createRevision: '0'}], [{put: {key: this.lockKey, value: text, lease: lease.id}}], [{range: {key: this.lockKey}}]),
         )
-        if (result.succeeded) return this.held(info, text, session)
-        const kv = result.responses[0]?.response_range.kvs[0]
+        if (result.succeeded) return this.held(info, text, lease)
+        const kv = result.ranges[0]?.[0]
         if (!kv) continue
-        const currentText = kv.value.toString()
+        const currentText = kv.value
         const current = parseLockInfo(currentText)
         if (current === null)
           throw new UserError(`${this.lockLocation}: the state lock is unreadable (not a lock written by compctl).`, {
@@ -205,7 +229,7 @@ class EtcdStateBackend implements StateBackend {
         const holder = holderState(current)
         if (holder === 'gone' || holder === 'reused') {
           // Its holder died on this host: no need to wait for its lease to run out.
-          const removed = await this.call(() => this.client.if(this.lockKey, 'Value', '==', currentText).then(this.client.delete().key(this.lockKey)).commit())
+          const removed = await this.call(() => this.client.txn([{key: this.lockKey, target: 'VALUE', value: currentText}], [{delete: {key: this.lockKey}}]))
           if (removed.succeeded)
             options.onNote?.(`Took over the state lock ${this.lockLocation} from ${describeHolder(current)}: ${holder === 'gone' ? 'that process is gone' : `pid ${current.pid} now belongs to another process`}.`)
           continue
@@ -219,13 +243,13 @@ class EtcdStateBackend implements StateBackend {
         await pause(Math.min(RECHECK_MS, left), options.signal)
       }
     } catch (error) {
-      this.sessions.delete(session)
-      await session.close()
+      this.leases.delete(lease)
+      await lease.close()
       throw error
     }
   }
 
-  private held(info: StateLockInfo, text: string, session: LeaseSession): HeldStateLock {
+  private held(info: StateLockInfo, text: string, lease: Lease): HeldStateLock {
     this.store.guard = {key: this.lockKey, value: text}
     let released = false
     return {
@@ -234,35 +258,36 @@ class EtcdStateBackend implements StateBackend {
         if (released) return
         released = true
         if (this.store.guard?.value === text) this.store.guard = null
-        this.sessions.delete(session)
-        // Revoking the lease deletes the lock key; an etcd that is gone lets it expire instead.
-        await session.close()
+        this.leases.delete(lease)
+        // Revoking the lease deletes the lock key.
+        await lease.close()
       },
     }
   }
 
   async readLock(): Promise<StateLockInfo | null> {
-    const text = await this.call(() => this.client.get(this.lockKey).string())
-    return text === null ? null : parseLockInfo(text)
+    const kv = await this.call(() => this.client.get(this.lockKey))
+    return kv === null ? null : parseLockInfo(kv.value)
   }
 
   async forceUnlock(id: string): Promise<StateLockInfo> {
-    const text = await this.call(() => this.client.get(this.lockKey).string())
+    const text = (await this.call(() => this.client.get(this.lockKey)))?.value ?? null
     if (text === null) throw new UserError(`${this.lockLocation}: the state is not locked: there is no lock to remove.`)
     const current = parseLockInfo(text)
     if (current === null || current.id !== id)
       throw new UserError(`${this.lockLocation}: the state lock's id is ${current?.id ?? '(unreadable)'}, not ${id}${current ? ` (held by ${describeHolder(current)})` : ''}.`, {
         hint: current ? `Nothing was removed. If you are sure that holder is gone, run: compctl force-unlock ${current.id}` : `Nothing was removed. Delete it with: etcdctl del ${this.lockKey}`,
       })
-    const removed = await this.call(() => this.client.if(this.lockKey, 'Value', '==', text).then(this.client.delete().key(this.lockKey)).commit())
+    const removed = await this.call(() => this.client.txn([{key: this.lockKey, target: 'VALUE', value: text}], [{delete: {key: this.lockKey}}]))
     if (!removed.succeeded) throw new UserError(`${this.lockLocation}: the state lock changed while it was being removed; nothing was removed. Look again with: compctl status`)
     return current
   }
 
   async listInstances(): Promise<InstanceState[]> {
-    const [states, locks] = await this.call(() => Promise.all([this.client.getAll().prefix(`${this.root}/state/`).strings(), this.client.getAll().prefix(`${this.root}/state-lock/`).strings()]))
+    const [states, lockKvs] = await this.call(() => Promise.all([this.client.getPrefix(`${this.root}/state/`), this.client.getPrefix(`${this.root}/state-lock/`)]))
+    const locks = Object.fromEntries(lockKvs.map((kv) => [kv.key, kv.value]))
     const instances: InstanceState[] = []
-    for (const [key, text] of Object.entries(states).sort(([a], [b]) => a.localeCompare(b))) {
+    for (const {key, value: text} of states.sort((a, b) => a.key.localeCompare(b.key))) {
       const instance = key.slice(`${this.root}/state/`.length)
       const parsed = parseState(text)
       if (typeof parsed === 'string') throw new UserError(`${this.options.endpoints[0]}${key}: the state of instance ${instance} is corrupt: ${parsed}`)
@@ -273,8 +298,8 @@ class EtcdStateBackend implements StateBackend {
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([...this.sessions].map((session) => session.close()))
-    this.sessions.clear()
+    await Promise.allSettled([...this.leases].map((lease) => lease.close()))
+    this.leases.clear()
     this.client.close()
   }
 

@@ -217,7 +217,7 @@ function modulesLoadedBy(args: string[], cwd: string): {code: number | null; mod
   }
 }
 
-describe('etcd3 loads only when the etcd state backend is configured', () => {
+describe('etcd3 (the gRPC client) is never loaded by the state backends', () => {
   for (const args of [['plan'], ['status'], ['status', '--all']])
     it(`\`compctl ${args.join(' ')}\` with the file backend does not load etcd3`, () => {
       const {code, modules} = modulesLoadedBy(args, folderWith(`version: 1\n${ONE_SLEEPER}`))
@@ -226,9 +226,20 @@ describe('etcd3 loads only when the etcd state backend is configured', () => {
       expect(modules.filter((url) => ETCD3.test(url))).toEqual([])
     })
 
-  describeWithEtcd('with the etcd backend', (etcd) => {
-    it('`compctl plan` loads etcd3 (the check above can fail)', () => {
-      const {code, modules} = modulesLoadedBy(['plan'], folderWith(etcdFile(etcd().endpoint, `mods-${randomBytes(4).toString('hex')}`, ONE_SLEEPER)))
+  describeWithEtcd('with etcd', (etcd) => {
+    it('the etcd state backend does not load etcd3 either: it speaks to etcd over HTTP', () => {
+      const dir = folderWith(etcdFile(etcd().endpoint, `mods-${randomBytes(4).toString('hex')}`, ONE_SLEEPER))
+      for (const args of [['plan'], ['status', '--all']]) {
+        const {code, modules} = modulesLoadedBy(args, dir)
+        expect(code).toBe(0)
+        expect(modules.filter((url) => ETCD3.test(url))).toEqual([])
+      }
+    })
+
+    it('an apply that takes an etcd named lock loads etcd3 (the checks above can fail)', () => {
+      const body = `locks:\n  restart: {}\ncomponents:\n  web:\n    command: ["sleep", "300"]\n    lock: restart\n`
+      const dir = folderWith(`version: 1\nsettings:\n  locks:\n    backend: etcd\n    etcd: { endpoints: ["${etcd().endpoint}"], prefix: ${PREFIX} }\n${body}`)
+      const {code, modules} = modulesLoadedBy(['apply', '--auto-approve'], dir)
       expect(code).toBe(0)
       expect(modules.filter((url) => ETCD3.test(url)).length).toBeGreaterThan(0)
     })

@@ -109,13 +109,20 @@ describeWithEtcd('etcd state backend', (etcd) => {
       }
     })
 
-    it('refuses to open when etcd does not answer: one UserError naming the endpoints', async () => {
+    it('when etcd does not answer, reading the state and taking its lock are one UserError naming the endpoints', async () => {
       const config = configFor(project())
       config.spec.settings!.state!.etcd!.endpoints = ['http://127.0.0.1:9']
-      const error = await openStateBackend(config).catch((e: unknown) => e)
-      expect(error).toBeInstanceOf(UserError)
-      expect((error as UserError).lines).toHaveLength(1)
-      expect((error as UserError).lines[0]).toMatch(/^cannot use etcd at http:\/\/127\.0\.0\.1:9 \(settings\.state\.etcd\.endpoints\): \S/)
+      const backend = await openStateBackend(config)
+      try {
+        for (const call of [() => backend.store.read(), () => backend.acquireLock({operation: 'apply', timeoutMs: 0}), () => backend.listInstances()]) {
+          const error = await call().catch((e: unknown) => e)
+          expect(error).toBeInstanceOf(UserError)
+          expect((error as UserError).lines).toHaveLength(1)
+          expect((error as UserError).lines[0]).toMatch(/^cannot use etcd at http:\/\/127\.0\.0\.1:9 \(settings\.state\.etcd\.endpoints\): \S/)
+        }
+      } finally {
+        await backend.close()
+      }
     })
   })
 })
