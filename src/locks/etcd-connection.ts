@@ -2,8 +2,9 @@ import type {Etcd3, Lease} from 'etcd3'
 import {UserError} from '../errors.js'
 
 /*
- * What the etcd lock backend and the etcd state backend share: the client with its call deadline,
- * the one-line error for an etcd that does not answer, and a lease kept alive until it is lost.
+ * The etcd3 client with its call deadline and a lease kept alive until it is lost (the lock
+ * backend's), and the one-line error for an etcd that does not answer (the lock backend's and the
+ * state backend's, which talks to etcd over HTTP: src/state/etcd-http.ts).
  */
 
 /** Unary calls give up after this long, so an etcd that stops answering is an error, not a hang. */
