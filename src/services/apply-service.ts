@@ -139,6 +139,12 @@ export async function runPlan(run: PlanRun): Promise<RunOutcome> {
   }
 }
 
+/** Records which host applied the state, and when: `status --all` shows it. */
+export function markApplied(state: CompctlState): void {
+  state.host = hostname()
+  state.appliedAt = new Date().toISOString()
+}
+
 /** SIGINT and SIGTERM call `handler` while connected. */
 export function onTerminationSignals(handler: () => void): () => void {
   process.on('SIGINT', handler)
@@ -192,8 +198,7 @@ export async function applyPlan(request: ApplyRequest, view: ApplyView): Promise
       if (plan.steps.length > 0 || saved)
         await journal.update((s) => {
           s.appliedPlans = [...(s.appliedPlans ?? []), plan.id].slice(-APPLIED_PLANS_KEPT)
-          s.host = hostname()
-          s.appliedAt = new Date().toISOString()
+          markApplied(s)
         })
     }
 

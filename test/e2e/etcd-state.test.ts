@@ -134,6 +134,24 @@ describeWithEtcd('state in etcd, end to end', (etcd) => {
     expect(state.components.second?.status).toBe('running')
   })
 
+  it('supervise keeps its state in etcd too, under its lock, and status --all shows its host and apply time', async () => {
+    const p = project()
+    const dir = folderWith(etcdFile(etcd().endpoint, p, ONE_SLEEPER, 'supervised'))
+    const supervising = compctlAsync(['supervise'], {cwd: dir})
+    try {
+      await waitFor(() => supervising.output().stdout.includes('[start.web] done'), 15_000, 'supervise to start web')
+      expect(etcdctl(etcd().endpoint, 'get', '--print-value-only', `${PREFIX}/${p}/state-lock/supervised`)).toContain('"operation":"supervise"')
+      const report = JSON.parse(compctl(['status', '--all', '--json'], {cwd: dir}).stdout) as FleetReport
+      expect(report.instances).toEqual([expect.objectContaining({instance: 'supervised', host: hostname(), running: 1, declared: 1})])
+      expect(report.instances[0]!.lastApply).toMatch(/^\d{4}-\d\d-\d\dT/)
+      expect(report.instances[0]!.lock?.operation).toBe('supervise')
+    } finally {
+      supervising.child.kill('SIGTERM')
+    }
+    expect((await supervising.done).code).toBe(0)
+    expect(etcdctl(etcd().endpoint, 'get', '--print-value-only', `${PREFIX}/${p}/state-lock/supervised`)).toBe('')
+  })
+
   it('an unreachable etcd at start: one line naming the endpoints, nothing started', () => {
     const dir = folderWith(etcdFile('http://127.0.0.1:9', project(), ONE_SLEEPER))
     for (const args of [['plan'], ['apply', '--auto-approve'], ['status'], ['status', '--all']]) {
