@@ -10,7 +10,7 @@ import {adoptLaunched} from '../process/adopt.js'
 import type {LaunchedProcess} from '../process/launch.js'
 import {readStartTime} from '../process/observe.js'
 import {StateJournal} from '../state/journal.js'
-import {openStateBackend, type StateBackend} from '../state/open.js'
+import {openStateBackend, withInstance, type StateBackend} from '../state/open.js'
 import {newState, type StateStore} from '../state/store.js'
 import type {ApplyView} from '../views/apply-view.js'
 import {planFor} from './plan-service.js'
@@ -166,7 +166,7 @@ export async function applyPlan(request: ApplyRequest, view: ApplyView): Promise
     })
 
   const saved = request.planFile ? await readSavedPlan(request.planFile) : null
-  const config = saved ? null : await loadConfigOrThrow(request.file)
+  const config = saved ? null : withInstance(await loadConfigOrThrow(request.file), request.instance)
   for (const warning of config?.warnings ?? []) request.onNote?.(formatProblem(warning))
   const locked = await openLockedState(saved ? configOfPlan(saved) : config!, {
     operation: request.operation,

@@ -6,7 +6,7 @@ import type {CompctlPlan} from '../model/generated/plan.js'
 import type {CompctlState} from '../model/generated/state.js'
 import {buildPlan, type PlanOptions} from '../planner/plan.js'
 import {observe, type Observation} from '../process/observe.js'
-import {readState} from '../state/open.js'
+import {readState, withInstance} from '../state/open.js'
 import {sha256} from '../util/canonical.js'
 
 export interface PlanRequest extends PlanOptions {
@@ -72,8 +72,8 @@ function checkNames(config: LoadedConfig, state: CompctlState | null, request: P
 
 /** Loads the file and the state, refreshes, and plans. */
 export async function makePlan(request: PlanRequest): Promise<PlanResult> {
-  const config = await loadConfigOrThrow(request.file)
-  const {state} = await readState(config, request.instance === undefined ? {} : {instance: request.instance})
+  const config = withInstance(await loadConfigOrThrow(request.file), request.instance)
+  const {state} = await readState(config)
   return planFor(config, state, request)
 }
 

@@ -43,6 +43,15 @@ export function instanceName(config: LoadedConfig, flag?: string): string {
   return config.spec.settings?.instance ?? (hostname().replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 128) || 'default')
 }
 
+/**
+ * The config with `--instance` written into its settings, so a plan made from it (and saved)
+ * names the instance it was made against, and `apply PLANFILE` uses that one.
+ */
+export function withInstance(config: LoadedConfig, flag: string | undefined): LoadedConfig {
+  if (flag === undefined) return config
+  return {...config, spec: {...config.spec, settings: {...config.spec.settings, instance: instanceName(config, flag)}}}
+}
+
 export async function openStateBackend(config: LoadedConfig, options: {instance?: string} = {}): Promise<StateBackend> {
   const instance = instanceName(config, options.instance)
   if (config.spec.settings?.state?.backend === 'etcd') {

@@ -91,6 +91,11 @@ describeWithEtcd('state in etcd, end to end', (etcd) => {
     expect(existsSync(join(b, 'ran.txt'))).toBe(false)
     // --instance picks another state of the project: there the change has not run.
     expect(compctl(['plan', '--detailed-exitcode', '--instance', 'ci-2'], {cwd: b, env}).code).toBe(2)
+    // A plan saved with --instance names its instance: applying it needs no flag.
+    expect(compctl(['plan', '--instance', 'ci-2', '--out', 'plan.json'], {cwd: b, env}).code).toBe(0)
+    expect(compctl(['apply', 'plan.json'], {cwd: b, env}).code).toBe(0)
+    expect(existsSync(join(b, 'ran.txt'))).toBe(true)
+    expect(stateIn(etcd().endpoint, p, 'ci-2').changes.migrate).toBeDefined()
     // Without the variable, the file's endpoints are used, and named.
     expect(compctl(['plan'], {cwd: b}).stderr).toContain('cannot use etcd at http://127.0.0.1:9 (settings.state.etcd.endpoints)')
   })
