@@ -2,9 +2,11 @@ import {Flags} from '@oclif/core'
 import {UserError} from '../errors.js'
 import {parseDuration} from '../util/duration.js'
 import {colorFlag, fileFlag} from './base.js'
+import {stateFlags, stateOptions} from './state-flags.js'
 
 /** Flags of every command that runs steps: apply, destroy, supervise. */
 export const stepFlags = {
+  ...stateFlags,
   parallelism: Flags.integer({summary: 'Steps run at once when their order allows (default: settings.parallelism, else 4).', min: 1, max: 256}),
   'lock-timeout': Flags.string({
     summary: 'How long to wait for the state lock (default: fail at once) and for each named lock (default: until granted).',
@@ -36,7 +38,7 @@ function parseLockTimeout(value: string): number {
 
 /** The parts of an apply request that `apply` and `destroy` take from the same flags. */
 export function runOptions(
-  flags: {'auto-approve': boolean; parallelism?: number | undefined; 'lock-timeout'?: string | undefined},
+  flags: {'auto-approve': boolean; parallelism?: number | undefined; 'lock-timeout'?: string | undefined; instance?: string | undefined},
   onNote: (message: string) => void,
 ) {
   return {
@@ -44,6 +46,7 @@ export function runOptions(
     interactive: process.stdin.isTTY === true,
     ...(flags.parallelism ? {parallelism: flags.parallelism} : {}),
     ...lockTimeouts(flags['lock-timeout']),
+    ...stateOptions(flags),
     onNote,
   }
 }

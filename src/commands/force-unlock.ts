@@ -1,5 +1,6 @@
 import {Args} from '@oclif/core'
 import {BaseCommand, fileFlag} from './base.js'
+import {stateFlags, stateOptions} from './state-flags.js'
 
 export default class ForceUnlock extends BaseCommand {
   static override summary = 'Remove the state lock left by an apply that can no longer release it.'
@@ -13,6 +14,7 @@ export default class ForceUnlock extends BaseCommand {
 
   static override flags = {
     file: fileFlag,
+    ...stateFlags,
   }
 
   async run(): Promise<void> {
@@ -23,14 +25,14 @@ export default class ForceUnlock extends BaseCommand {
       import('../state/open.js'),
     ])
     const config = await loadConfigOrThrow(flags.file)
-    const backend = await openStateBackend(config)
+    const backend = await openStateBackend(config, stateOptions(flags))
     let removed
     try {
       removed = await backend.forceUnlock(args.id)
     } finally {
       await backend.close()
     }
-    this.out(`Removed the state lock on ${backend.location}: ${describeHolder(removed)}.`)
+    this.out(`Removed the state lock ${backend.lockLocation}: ${describeHolder(removed)}.`)
     if (holderState(removed) === 'alive')
       this.note(`Warning: pid ${removed.pid} still runs on this host; if it is that ${removed.operation}, it goes on believing it holds the state lock.`)
   }

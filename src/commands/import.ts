@@ -25,7 +25,7 @@ export default class Import extends BaseCommand {
     if (!/^[0-9]+$/.test(args.pid)) throw new UserError(`compctl import ${args.name} ${args.pid}: PID must be a process id (digits)`)
     const [{loadConfigOrThrow}, {importProcess}] = await Promise.all([import('../config/load.js'), import('../services/state-ops.js')])
     const config = await loadConfigOrThrow(flags.file)
-    const imported = await importProcess(config, args.name, Number(args.pid), stateLock(flags['lock-timeout'], (t) => this.note(t)))
+    const imported = await importProcess(config, args.name, Number(args.pid), stateLock(flags, (t) => this.note(t)))
     if (flags.json) {
       this.out(JSON.stringify(imported, null, 2))
       return

@@ -7,6 +7,7 @@ import type {LoadedConfig} from '../config/load.js'
 import {UserError} from '../errors.js'
 import type {CompctlState} from '../model/generated/state.js'
 import {BaseCommand, fileFlag} from './base.js'
+import {stateFlags, stateOptions} from './state-flags.js'
 
 /** fs.watch misses events on some file systems (network, overlay): look anyway this often. */
 const FOLLOW_POLL_MS = 1000
@@ -44,15 +45,16 @@ export default class Logs extends BaseCommand {
 
   static override flags = {
     file: fileFlag,
+    ...stateFlags,
     lines: Flags.integer({char: 'n', summary: 'Print only the last LINES lines of each log (default: all).', min: 0, helpValue: 'LINES'}),
     follow: Flags.boolean({summary: 'Keep printing what is written to the log, until Ctrl-C.'}),
   }
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Logs)
-    const [{loadConfigOrThrow}, {readStateOnce}] = await Promise.all([import('../config/load.js'), import('../state/open.js')])
+    const [{loadConfigOrThrow}, {readState}] = await Promise.all([import('../config/load.js'), import('../state/open.js')])
     const config = await loadConfigOrThrow(flags.file)
-    const {state} = await readStateOnce(config)
+    const {state} = await readState(config, stateOptions(flags))
     const set = await logSet(config, state, args.name)
     const printer = new LogPrinter(set.sources.length > 1 || set.what === 'change')
     const positions = new Map<string, Position>()

@@ -3,6 +3,7 @@ import {Flags} from '@oclif/core'
 import {formatProblem, UserError} from '../errors.js'
 import {PLAN_FORMATS} from '../views/plan-formats.js'
 import {BaseCommand, colorFlag, fileFlag} from './base.js'
+import {stateFlags, stateOptions} from './state-flags.js'
 
 export default class Plan extends BaseCommand {
   static override summary = 'Show what apply would do: the ordered steps, why each happens, and what each changes.'
@@ -17,6 +18,7 @@ export default class Plan extends BaseCommand {
 
   static override flags = {
     file: fileFlag,
+    ...stateFlags,
     format: Flags.option({options: PLAN_FORMATS, summary: 'Output format.', default: 'text' as const})(),
     json: Flags.boolean({summary: 'Same as --format json (described by schemas/plan.schema.json).'}),
     out: Flags.string({summary: 'Also save the plan to this file, for `compctl apply FILE`.', helpValue: 'FILE'}),
@@ -38,6 +40,7 @@ export default class Plan extends BaseCommand {
       targets: flags.target ?? [],
       replace: flags.replace ?? [],
       refresh: flags.refresh,
+      ...stateOptions(flags),
     })
     for (const warning of config.warnings) this.note(formatProblem(warning))
     if (flags.out) {

@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {PLAN_FORMATS} from '../views/plan-formats.js'
 import {BaseCommand, colorFlag, fileFlag} from './base.js'
+import {stateFlags, stateOptions} from './state-flags.js'
 
 export default class Show extends BaseCommand {
   static override summary = 'Render a saved plan (text, JSON or markdown); without PLANFILE, the recorded state.'
@@ -12,6 +13,7 @@ export default class Show extends BaseCommand {
 
   static override flags = {
     file: fileFlag,
+    ...stateFlags,
     format: Flags.option({options: PLAN_FORMATS, summary: 'Output format.', default: 'text' as const})(),
     json: Flags.boolean({summary: 'Same as --format json.'}),
     color: colorFlag,
@@ -26,13 +28,13 @@ export default class Show extends BaseCommand {
       this.out(renderPlan(await readSavedPlan(args.planfile), format, this.palette(flags.color)))
       return
     }
-    const [{loadConfigOrThrow}, {readStateOnce}, {renderStateText}] = await Promise.all([
+    const [{loadConfigOrThrow}, {readState}, {renderStateText}] = await Promise.all([
       import('../config/load.js'),
       import('../state/open.js'),
       import('../views/state-text.js'),
     ])
     const config = await loadConfigOrThrow(flags.file)
-    const {state, location} = await readStateOnce(config)
+    const {state, location} = await readState(config, stateOptions(flags))
     if (format === 'json') this.out(JSON.stringify(state, null, 2))
     else this.out(renderStateText(state, location))
   }

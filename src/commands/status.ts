@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 import type {CompctlState} from '../model/generated/state.js'
 import {BaseCommand, fileFlag} from './base.js'
+import {stateFlags, stateOptions} from './state-flags.js'
 
 export default class Status extends BaseCommand {
   static override summary = 'Show each component and change: status checked against the live process, pid, uptime, restarts, last error.'
@@ -10,12 +11,15 @@ export default class Status extends BaseCommand {
 
   static override flags = {
     file: fileFlag,
+    ...stateFlags,
     json: Flags.boolean({summary: 'Print one JSON object (format_version "1") instead of tables.'}),
+    all: Flags.boolean({summary: 'Every instance of the project in the state backend: instance, host, serial, last apply, running/declared, then each component.'}),
   }
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Status)
-    const [{loadConfigOrThrow}, {observeRecorded}, {holderState}, {openStateBackend}, {alignColumns, buildStatusReport, renderStatusText}] = await Promise.all([
+    if (flags.all) return this.fleet(flags)
+    const [{loadConfigOrThrow}, {observeRecorded}, {holderState}, {readState}, {alignColumns, buildStatusReport, renderStatusText}] = await Promise.all([
       import('../config/load.js'),
       import('../services/plan-service.js'),
       import('../state/lock.js'),
@@ -23,19 +27,12 @@ export default class Status extends BaseCommand {
       import('../views/status-text.js'),
     ])
     const config = await loadConfigOrThrow(flags.file)
-    const backend = await openStateBackend(config)
-    let state, lock
-    try {
-      state = await backend.store.read()
-      lock = await backend.readLock()
-    } finally {
-      await backend.close()
-    }
+    const {state, lock, location} = await readState(config, stateOptions(flags), {lock: true})
     const holder = lock === null ? null : holderState(lock)
     const report = buildStatusReport({
       project: config.project,
       file: config.file,
-      stateFile: backend.location,
+      stateFile: location,
       spec: config.spec,
       state,
       observed: observeRecorded(state),
@@ -48,6 +45,17 @@ export default class Status extends BaseCommand {
       const components = report.components.map((c) => ({...c, lastExit: lastExits.get(c.name) ?? null}))
       this.out(JSON.stringify({...report, components}, null, 2))
     } else this.out(renderStatusText(report) + lastExitsText(lastExits, alignColumns))
+  }
+
+  /** `--all`: a separate view, so the single-instance status stays as it is. */
+  private async fleet(flags: {file: string; json: boolean; instance?: string | undefined}): Promise<void> {
+    const [{loadConfigOrThrow}, {fleetStatus}, {renderFleetText}] = await Promise.all([
+      import('../config/load.js'),
+      import('../services/fleet.js'),
+      import('../views/fleet-text.js'),
+    ])
+    const report = await fleetStatus(await loadConfigOrThrow(flags.file), stateOptions(flags))
+    this.out(flags.json ? JSON.stringify(report, null, 2) : renderFleetText(report))
   }
 }
 

@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 import type {CompctlPlan} from '../model/generated/plan.js'
 import {lockTimeouts, stepFlags} from './apply-flags.js'
+import {stateOptions} from './state-flags.js'
 import {BaseCommand, colorFlag, fileFlag} from './base.js'
 
 export default class Supervise extends BaseCommand {
@@ -31,6 +32,7 @@ export default class Supervise extends BaseCommand {
         file: flags.file,
         ...(flags.parallelism ? {parallelism: flags.parallelism} : {}),
         ...lockTimeouts(flags['lock-timeout']),
+        ...stateOptions(flags),
         onNote: (message) => this.note(message),
         ...(view.showPlan ? {onPlan: (plan: CompctlPlan) => view.showPlan!(plan)} : {}),
       },

@@ -130,12 +130,18 @@ async function startProcess(ctx: StepContext, spec: Component): Promise<StepResu
       continue
     }
     ctx.launched(launched)
-    await journal.update((state) => {
-      const recorded = state.components[name]!
-      recorded.pid = launched.pid
-      recorded.startTime = launched.startTime
-      recorded.startedAt = nowIso()
-    })
+    try {
+      await journal.update((state) => {
+        const recorded = state.components[name]!
+        recorded.pid = launched.pid
+        recorded.startTime = launched.startTime
+        recorded.startedAt = nowIso()
+      })
+    } catch (error) {
+      // Nothing compctl starts is ever untracked: a process whose launch cannot be recorded is stopped.
+      await stopProcess(launched, {signal: (spec.stop?.signal ?? 'SIGTERM') as NodeJS.Signals, timeoutMs: durationMs(spec.stop?.timeout, 10_000)})
+      throw new Error(`stopped pid ${launched.pid} again: its launch could not be recorded: ${(error as Error).message}`)
+    }
     ctx.progress(`started pid ${launched.pid}; waiting until ready`, {pid: launched.pid, attempt})
     const ready = await waitUntilReady(
       spec.ready,

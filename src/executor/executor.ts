@@ -119,6 +119,8 @@ export class Executor {
   private schedule(): void {
     const {plan, parallelism} = this.options
     for (const step of plan.steps) {
+      const failure = this.options.journal.failure
+      if (failure) this.haltReason ??= `the state can no longer be recorded (${failure.message})`
       if (this.haltReason !== null || this.running.size >= parallelism) return
       if (this.status.get(step.id) !== 'waiting') continue
       const blocked = step.waitsFor.find((id) => this.status.get(id) === 'failed' || this.status.get(id) === 'skipped')

@@ -1,5 +1,6 @@
-import type {Etcd3, IKeyValue, Lease, Watcher} from 'etcd3'
+import type {Etcd3, IKeyValue, Watcher} from 'etcd3'
 import {UserError} from '../errors.js'
+import {connectEtcd, etcdUnreachable, startLeaseSession, type LeaseSession} from './etcd-connection.js'
 import {assertLockName, holderOf, newRequestId, PendingRequest, requestRecord, splitQueue, type RequestRecord} from './pending.js'
 import {LockAbortedError, type AcquireRequest, type HeldLock, type LockBackend, type LockHolder, type LockStatus} from './types.js'
 
@@ -13,8 +14,6 @@ import {LockAbortedError, type AcquireRequest, type HeldLock, type LockBackend, 
  * TTL runs out.
  */
 
-/** Unary calls give up after this long, so an etcd that stops answering is an error, not a hang. */
-const CALL_TIMEOUT_MS = 5000
 /** A holder's grant time is written to its key after it has held the lock this long. */
 const GRANT_RECORD_DELAY_MS = 500
 
@@ -27,15 +26,6 @@ interface Entry {
   key: string
   createRevision: number
   record: EtcdRecord
-}
-
-interface Session {
-  leaseId: string
-  /** Resolves with the reason once the lease is gone or can no longer be trusted. */
-  lost: Promise<string>
-  readonly ended: boolean
-  /** Revokes the lease: etcd deletes every key on it. */
-  close(): Promise<void>
 }
 
 export interface EtcdLockOptions {
@@ -61,7 +51,7 @@ function holderOfEntry(entry: Entry): LockHolder {
 }
 
 export class EtcdLockBackend implements LockBackend {
-  private session: Promise<Session> | undefined
+  private session: Promise<LeaseSession> | undefined
   private readonly active = new Set<{abandon(): Promise<void>}>()
   /** Watch cancellations still in flight; `close()` waits for them before closing the client. */
   private readonly cancelling = new Set<Promise<void>>()
@@ -74,19 +64,9 @@ export class EtcdLockBackend implements LockBackend {
 
   /** Connects and checks that etcd answers: an unreachable etcd is a UserError before anything runs. */
   static async open(options: EtcdLockOptions, project: string): Promise<EtcdLockBackend> {
-    const {Etcd3} = await import('etcd3')
-    const client = new Etcd3({
-      hosts: options.endpoints,
-      defaultCallOptions: (context) => (context.isStream ? {} : {deadline: Date.now() + CALL_TIMEOUT_MS}),
-    })
-    const backend = new EtcdLockBackend(client, options, project)
-    try {
-      await client.get(backend.projectPrefix()).exec()
-    } catch (error) {
-      client.close()
-      throw backend.unreachable(error)
-    }
-    return backend
+    const where = {endpoints: options.endpoints, setting: 'settings.locks.etcd.endpoints'}
+    const client = await connectEtcd(where, `${options.prefix}/${project}/locks/`)
+    return new EtcdLockBackend(client, options, project)
   }
 
   private projectPrefix(): string {
@@ -98,13 +78,10 @@ export class EtcdLockBackend implements LockBackend {
   }
 
   private unreachable(error: unknown): UserError {
-    const message = (error as Error).message?.split('\n')[0] ?? String(error)
-    return new UserError(`cannot use etcd at ${this.options.endpoints.join(', ')} (settings.locks.etcd.endpoints): ${message}`, {
-      hint: 'Start etcd there, or point settings.locks.etcd.endpoints at a running etcd (or use backend: file on a single host).',
-    })
+    return etcdUnreachable({endpoints: this.options.endpoints, setting: 'settings.locks.etcd.endpoints'}, error)
   }
 
-  private async currentSession(): Promise<Session> {
+  private async currentSession(): Promise<LeaseSession> {
     for (;;) {
       this.session ??= this.startSession().catch((error: unknown) => {
         this.session = undefined
@@ -118,55 +95,8 @@ export class EtcdLockBackend implements LockBackend {
   }
 
   /** One lease for every request of this backend, kept alive until it is lost or the backend closes. */
-  private async startSession(): Promise<Session> {
-    const {endpoints, ttlSeconds} = this.options
-    const lease: Lease = this.client.lease(ttlSeconds)
-    let resolveLost!: (reason: string) => void
-    const lost = new Promise<string>((resolve) => (resolveLost = resolve))
-    let ended = false
-    let lastRenewed = Date.now()
-    const end = (reason: string) => {
-      if (ended) return
-      ended = true
-      clearInterval(monitor)
-      lease.release()
-      // Best effort: once etcd answers again, its keys go at once instead of after the TTL.
-      lease.revoke().catch(() => undefined)
-      resolveLost(reason)
-    }
-    lease.on('lost', (error) => end(`etcd ended the lease: ${error.message}`))
-    lease.on('keepaliveSucceeded', () => (lastRenewed = Date.now()))
-    // etcd3 itself gives up after two TTLs, when etcd may long have handed the lock on: say it is
-    // lost once a TTL since the last renewal could be over by the next look.
-    const tickMs = Math.min(1000, (ttlSeconds * 1000) / 4)
-    const monitor = setInterval(() => {
-      if (Date.now() - lastRenewed > ttlSeconds * 1000 - tickMs)
-        end(`no answer from etcd at ${endpoints.join(', ')} within the lease's TTL (${ttlSeconds}s): the lease has expired or is about to, and another holder may have the lock`)
-    }, tickMs)
-    monitor.unref()
-    let leaseId: string
-    try {
-      leaseId = await lease.grant()
-    } catch (error) {
-      ended = true
-      clearInterval(monitor)
-      lease.release()
-      throw error
-    }
-    lastRenewed = Date.now()
-    return {
-      leaseId,
-      lost,
-      get ended() {
-        return ended
-      },
-      close: async () => {
-        if (ended) return
-        ended = true
-        clearInterval(monitor)
-        await lease.revoke().catch(() => undefined)
-      },
-    }
+  private startSession(): Promise<LeaseSession> {
+    return startLeaseSession(this.client, this.options.endpoints, this.options.ttlSeconds)
   }
 
   async acquire(request: AcquireRequest): Promise<HeldLock> {
@@ -196,7 +126,7 @@ export class EtcdLockBackend implements LockBackend {
     return this.waitForTurn(request, session, mine, entries.slice(0, entries.indexOf(mine)), revision)
   }
 
-  private waitForTurn(request: AcquireRequest, session: Session, mine: Entry, aheadList: Entry[], revision: number): Promise<HeldLock> {
+  private waitForTurn(request: AcquireRequest, session: LeaseSession, mine: Entry, aheadList: Entry[], revision: number): Promise<HeldLock> {
     const ahead = new Map(aheadList.map((e) => [e.key, e]))
     const pending = new PendingRequest<HeldLock>(request, () => this.deleteKey(mine.key))
     let holding: {onDeleted(): void; onWatchError(reason: string): void} | undefined
@@ -282,7 +212,7 @@ export class EtcdLockBackend implements LockBackend {
     return pending.promise
   }
 
-  private held(lock: string, session: Session, mine: Entry, stopWatching: () => void) {
+  private held(lock: string, session: LeaseSession, mine: Entry, stopWatching: () => void) {
     let released = false
     let resolveLost!: (reason: string) => void
     const lost = new Promise<string>((resolve) => (resolveLost = resolve))

@@ -10,8 +10,7 @@ import {adoptLaunched} from '../process/adopt.js'
 import type {LaunchedProcess} from '../process/launch.js'
 import {readStartTime} from '../process/observe.js'
 import {StateJournal} from '../state/journal.js'
-import type {HeldStateLock} from '../state/lock.js'
-import {openStateBackend, type StateBackend} from '../state/open.js'
+import {openLockedState, withInstance} from '../state/open.js'
 import {newState, type StateStore} from '../state/store.js'
 import type {ApplyView} from '../views/apply-view.js'
 import {planFor} from './plan-service.js'
@@ -35,6 +34,8 @@ export interface ApplyRequest {
   stateLockTimeoutMs: number
   /** How long a step waits for its named lock; unbounded when absent. */
   lockTimeoutMs?: number
+  /** Which instance's state (default: settings.instance, else the host name). */
+  instance?: string
   /** Messages for the operator outside the run's events (e.g. a stale state lock taken over). */
   onNote?: (message: string) => void
 }
@@ -47,11 +48,6 @@ export async function adoptOrphans(store: StateStore): Promise<CompctlState | nu
   const state = await store.read()
   if (state && adoptLaunched(state).length > 0) return store.write(state)
   return state
-}
-
-/** Takes the state lock for `operation` (apply, destroy, supervise, state mv, ...): at once, or waiting up to `timeoutMs`. */
-export function takeStateLock(backend: StateBackend, options: {operation: string; timeoutMs: number; onNote?: (message: string) => void}): Promise<HeldStateLock> {
-  return backend.acquireLock({operation: options.operation, timeoutMs: options.timeoutMs, ...(options.onNote ? {onNote: options.onNote} : {})})
 }
 
 /** A journal over the store, starting from `state` (a new state for `project` when there is none yet). */
@@ -113,6 +109,12 @@ export async function runPlan(run: PlanRun): Promise<RunOutcome> {
   }
 }
 
+/** Records which host applied the state, and when: `status --all` shows it. */
+export function markApplied(state: CompctlState): void {
+  state.host = hostname()
+  state.appliedAt = new Date().toISOString()
+}
+
 /** SIGINT and SIGTERM call `handler` while connected. */
 export function onTerminationSignals(handler: () => void): () => void {
   process.on('SIGINT', handler)
@@ -134,24 +136,16 @@ export async function applyPlan(request: ApplyRequest, view: ApplyView): Promise
     })
 
   const saved = request.planFile ? await readSavedPlan(request.planFile) : null
-  const config = saved ? null : await loadConfigOrThrow(request.file)
+  const config = saved ? null : withInstance(await loadConfigOrThrow(request.file), request.instance)
   for (const warning of config?.warnings ?? []) request.onNote?.(formatProblem(warning))
-  const backend = await openStateBackend(saved ? savedPlanConfig(saved) : config!)
-  try {
-    return await applyWithBackend(request, view, backend, saved, config)
-  } finally {
-    await backend.close()
-  }
-}
-
-async function applyWithBackend(request: ApplyRequest, view: ApplyView, backend: StateBackend, saved: CompctlPlan | null, config: LoadedConfig | null): Promise<number> {
-  const stateLock = await takeStateLock(backend, {
+  const locked = await openLockedState(saved ? savedPlanConfig(saved) : config!, {
     operation: request.operation,
     timeoutMs: request.stateLockTimeoutMs,
-    ...(request.onNote ? {onNote: request.onNote} : {}),
+    instance: request.instance,
+    onNote: request.onNote,
   })
   try {
-    const store = backend.store
+    const {store} = locked.backend
     const state = await adoptOrphans(store)
     let plan: CompctlPlan
     if (saved) {
@@ -174,6 +168,7 @@ async function applyWithBackend(request: ApplyRequest, view: ApplyView, backend:
       if (plan.steps.length > 0 || saved)
         await journal.update((s) => {
           s.appliedPlans = [...(s.appliedPlans ?? []), plan.id].slice(-APPLIED_PLANS_KEPT)
+          markApplied(s)
         })
     }
 
@@ -186,9 +181,13 @@ async function applyWithBackend(request: ApplyRequest, view: ApplyView, backend:
       connectInterrupt: onTerminationSignals,
       beforeFirstStep: recordPlan,
     })
+    if (journal.failure)
+      throw new UserError(
+        `${request.operation} stopped: ${journal.failure.message.split('\n')[0]}; no new step was started and no process it started is left unrecorded. Run it again once the state can be written: it converges.`,
+      )
     return outcome.exitCode
   } finally {
-    await stateLock.release()
+    await locked.release()
     await view.close()
   }
 }

@@ -1,17 +1,18 @@
 import {readFile} from 'node:fs/promises'
 import {resolve} from 'node:path'
-import {loadConfigOrThrow, locateInFile, type LoadedConfig} from '../config/load.js'
-import {ProblemsError, UserError} from '../errors.js'
+import {loadConfigOrThrow, type LoadedConfig} from '../config/load.js'
+import {UserError} from '../errors.js'
 import type {CompctlPlan} from '../model/generated/plan.js'
 import type {CompctlState} from '../model/generated/state.js'
-import {resolveMoves} from '../planner/moves.js'
 import {buildPlan, type PlanOptions} from '../planner/plan.js'
 import {observe, type Observation} from '../process/observe.js'
-import {readStateOnce} from '../state/open.js'
+import {readState, withInstance} from '../state/open.js'
 import {sha256} from '../util/canonical.js'
 
 export interface PlanRequest extends PlanOptions {
   file: string
+  /** Which instance's state (default: settings.instance, else the host name). */
+  instance?: string
 }
 
 export interface PlanResult {
@@ -71,17 +72,14 @@ function checkNames(config: LoadedConfig, state: CompctlState | null, request: P
 
 /** Loads the file and the state, refreshes, and plans. */
 export async function makePlan(request: PlanRequest): Promise<PlanResult> {
-  const config = await loadConfigOrThrow(request.file)
-  return planFor(config, (await readStateOnce(config)).state, request)
+  const config = withInstance(await loadConfigOrThrow(request.file), request.instance)
+  const {state} = await readState(config)
+  return planFor(config, state, request)
 }
 
 /** Refreshes and plans a loaded file against a state already read. */
 export async function planFor(config: LoadedConfig, state: CompctlState | null, request: PlanOptions): Promise<PlanResult> {
   checkNames(config, state, request)
-  if (!request.destroy) {
-    const {conflicts} = resolveMoves(config.spec, state)
-    if (conflicts.length > 0) throw new ProblemsError(await locateInFile(config, conflicts))
-  }
   const plan = buildPlan({
     source: {file: config.file, baseDir: config.baseDir, stateDir: config.stateDir},
     project: config.project,

@@ -6,7 +6,7 @@ import validateState from '../model/generated/validate-state.js'
 import type {CompctlState, ComponentState} from '../model/generated/state.js'
 import {commandArgv, sameArgv} from '../planner/plan.js'
 import {checkAdoptable, observe, processStartedAt} from '../process/observe.js'
-import {openStateBackend, type StateBackend} from '../state/open.js'
+import {openLockedState, type StateBackend} from '../state/open.js'
 import {newState} from '../state/store.js'
 import {recordTypeOf, renameLogs, renameRecord, type RecordType} from '../state/rename.js'
 import {specHash} from '../util/canonical.js'
@@ -22,6 +22,8 @@ export interface LockRequest {
   /** How long to wait for the state lock; 0 fails at once naming the holder. */
   timeoutMs: number
   onNote?: (message: string) => void
+  /** Which instance's state (default: settings.instance, else the host name). */
+  instance?: string
 }
 
 /** One line of `state list`. */
@@ -58,18 +60,13 @@ async function underLock<T>(
   lock: LockRequest,
   change: (state: CompctlState | null, backend: StateBackend) => Promise<{state: CompctlState; result: T}>,
 ): Promise<T> {
-  const backend = await openStateBackend(config)
+  const locked = await openLockedState(config, {operation, ...lock})
   try {
-    const held = await backend.acquireLock({operation, timeoutMs: lock.timeoutMs, ...(lock.onNote ? {onNote: lock.onNote} : {})})
-    try {
-      const {state, result} = await change(await backend.store.read(), backend)
-      await backend.store.write(state)
-      return result
-    } finally {
-      await held.release()
-    }
+    const {state, result} = await change(await locked.backend.store.read(), locked.backend)
+    await locked.backend.store.write(state)
+    return result
   } finally {
-    await backend.close()
+    await locked.release()
   }
 }
 

@@ -8,6 +8,8 @@ import type {StateStore} from './store.js'
  */
 export class StateJournal {
   private inFlight: Promise<void> | null = null
+  /** The first write that failed (a full disk, an etcd gone): from then on, nothing new may start. */
+  private firstFailure: Error | null = null
   private queued: Promise<void> | null = null
 
   constructor(
@@ -18,6 +20,10 @@ export class StateJournal {
   /** The state as updated so far (written or about to be). */
   get current(): CompctlState {
     return this.state
+  }
+
+  get failure(): Error | null {
+    return this.firstFailure
   }
 
   /** Applies `mutate` now; resolves when it is durable. */
@@ -40,13 +46,22 @@ export class StateJournal {
 
   private startWrite(): Promise<void> {
     // A snapshot: updates made while this write is under way belong to the next one.
-    const write = this.store.write(structuredClone(this.state)).then((written) => {
-      this.state.serial = written.serial
-    })
-    this.inFlight = write.finally(() => {
+    const write = this.store.write(structuredClone(this.state)).then(
+      (written) => {
+        this.state.serial = written.serial
+      },
+      (error: Error) => {
+        this.firstFailure ??= error
+        throw error
+      },
+    )
+    // The caller of update() gets the failure; the in-flight marker only orders writes.
+    this.inFlight = write.then(noop, noop).finally(() => {
       if (this.inFlight === tracked) this.inFlight = null
     })
     const tracked = this.inFlight
     return write
   }
 }
+
+function noop(): void {}

@@ -11,7 +11,8 @@ import {removeAbandonedTemporaries, temporaryPath} from './temporary.js'
 export const STATE_LOCK_FILE = 'compctl.lock'
 /** Held while one process replaces a stale lock, so two takers cannot both win. */
 const TAKEOVER_FILE = 'compctl.lock.takeover'
-const RECHECK_MS = 200
+/** How often a waiter looks at the lock again. */
+export const RECHECK_MS = 200
 const TAKEOVER_RECHECK_MS = 25
 /** How long, past the caller's timeout, a live process may hold the takeover marker before we give up. */
 const TAKEOVER_GRACE_MS = 5000
@@ -136,7 +137,8 @@ function held(path: string, info: StateLockInfo): HeldStateLock {
   }
 }
 
-function ownInfo(operation: string, version: string | undefined): StateLockInfo {
+/** A new lock record for this process. */
+export function ownInfo(operation: string, version: string | undefined): StateLockInfo {
   const host = hostname()
   const info: StateLockInfo = {
     id: randomUUID(),
@@ -259,7 +261,7 @@ async function readLockFile(path: string): Promise<StateLockInfo | null> {
   return info
 }
 
-function parseLockInfo(text: string): StateLockInfo | null {
+export function parseLockInfo(text: string): StateLockInfo | null {
   let data: unknown
   try {
     data = JSON.parse(text)
@@ -279,7 +281,7 @@ function parseLockInfo(text: string): StateLockInfo | null {
   return valid ? (data as StateLockInfo) : null
 }
 
-function heldError(path: string, holder: StateLockInfo, state: HolderState, timeoutMs: number): UserError {
+export function heldError(path: string, holder: StateLockInfo, state: HolderState, timeoutMs: number): UserError {
   const prefix = timeoutMs > 0 ? `still locked after ${formatMs(timeoutMs)}` : 'the state is locked'
   const where = state === 'elsewhere' ? ` It is held from host ${holder.host}: compctl cannot check whether that process still runs.` : ''
   const wait = timeoutMs > 0 ? '' : 'Retry when it is done, or wait for it with --lock-timeout DURATION. '
@@ -288,7 +290,7 @@ function heldError(path: string, holder: StateLockInfo, state: HolderState, time
   })
 }
 
-async function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+export async function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
   try {
     await delay(ms, undefined, {signal})
   } catch (error) {

@@ -1,42 +1,118 @@
+import {hostname} from 'node:os'
 import type {LoadedConfig} from '../config/load.js'
+import {UserError} from '../errors.js'
 import type {CompctlState} from '../model/generated/state.js'
-import {acquireStateLock, forceUnlock, readStateLock, type AcquireOptions, type HeldStateLock, type StateLockInfo} from './lock.js'
+import {acquireStateLock, forceUnlock, readStateLock, stateLockPath, type AcquireOptions, type HeldStateLock, type StateLockInfo} from './lock.js'
 import {FileStateStore, type StateStore} from './store.js'
 
-/** Where one state lives and how its lock is taken: every command reaches the state through this. */
+/** One instance's state as the backend holds it, for `status --all`. */
+export interface InstanceState {
+  instance: string
+  state: CompctlState | null
+  lock: StateLockInfo | null
+}
+
+/**
+ * Where the state and its lock live, opened once from the loaded config: no command or service
+ * names a backend. `settings.state.backend` picks it (file by default).
+ */
 export interface StateBackend {
   readonly store: StateStore
-  /** For messages: the state file (or its key). */
   readonly location: string
   acquireLock(options: AcquireOptions): Promise<HeldStateLock>
   readLock(): Promise<StateLockInfo | null>
   forceUnlock(id: string): Promise<StateLockInfo>
   close(): Promise<void>
+  /** This copy's name in the project: `--instance`, else `settings.instance`, else the host name. */
+  readonly instance: string
+  /** Where the state lock lives, for messages. */
+  readonly lockLocation: string
+  /** Every instance of the project in the backend (the file backend holds one). */
+  listInstances(): Promise<InstanceState[]>
 }
 
-/** The state backend `config` names. Only the file backend (`<stateDir>/compctl.state.json`) exists so far; `instance` names an etcd state. */
-export async function openStateBackend(config: LoadedConfig, _options?: {instance?: string}): Promise<StateBackend> {
-  return fileStateBackend(config.stateDir)
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/
+
+/** The instance name: the flag, else the file's `settings.instance`, else the host name made a valid name. */
+export function instanceName(config: LoadedConfig, flag?: string): string {
+  if (flag !== undefined) {
+    if (!NAME.test(flag))
+      throw new UserError(`--instance ${flag}: not a valid instance name`, {hint: "Use letters, digits, '.', '_' and '-', starting with a letter or digit (at most 128)."})
+    return flag
+  }
+  return config.spec.settings?.instance ?? (hostname().replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 128) || 'default')
 }
 
-function fileStateBackend(stateDir: string): StateBackend {
+/**
+ * The config with `--instance` written into its settings, so a plan made from it (and saved)
+ * names the instance it was made against, and `apply PLANFILE` uses that one.
+ */
+export function withInstance(config: LoadedConfig, flag: string | undefined): LoadedConfig {
+  if (flag === undefined) return config
+  return {...config, spec: {...config.spec, settings: {...config.spec.settings, instance: instanceName(config, flag)}}}
+}
+
+export async function openStateBackend(config: LoadedConfig, options: {instance?: string} = {}): Promise<StateBackend> {
+  const instance = instanceName(config, options.instance)
+  if (config.spec.settings?.state?.backend === 'etcd') {
+    const {openEtcdStateBackend} = await import('./etcd-backend.js')
+    return openEtcdStateBackend(config, instance)
+  }
+  return fileStateBackend(config.stateDir, instance)
+}
+
+function fileStateBackend(stateDir: string, instance: string): StateBackend {
   const store = new FileStateStore(stateDir)
-  return {
+  const backend: StateBackend = {
     store,
     location: store.location,
+    instance,
+    lockLocation: stateLockPath(stateDir),
     acquireLock: (options) => acquireStateLock(stateDir, options),
     readLock: () => readStateLock(stateDir),
     forceUnlock: (id) => forceUnlock(stateDir, id),
-    close: async () => undefined,
+    listInstances: async () => [{instance, state: await store.read(), lock: await readStateLock(stateDir)}],
+    close: async () => {},
+  }
+  return backend
+}
+
+/** Opens the backend, reads the state (and, when asked, who holds its lock), and closes it again. */
+export async function readState(
+  config: LoadedConfig,
+  options: {instance?: string} = {},
+  what: {lock?: boolean} = {},
+): Promise<{state: CompctlState | null; lock: StateLockInfo | null; location: string}> {
+  const backend = await openStateBackend(config, options)
+  try {
+    const state = await backend.store.read()
+    const lock = what.lock ? await backend.readLock() : null
+    return {state, lock, location: backend.location}
+  } finally {
+    await backend.close()
   }
 }
 
-/** Opens the state backend, reads the state (null: none yet) and closes it again: for commands that only look. */
-export async function readStateOnce(config: LoadedConfig): Promise<{state: CompctlState | null; location: string}> {
-  const backend = await openStateBackend(config)
+/** Opens the state backend and takes its lock for `operation` (apply, destroy, supervise): at once, or waiting up to `timeoutMs`. */
+export async function openLockedState(
+  config: LoadedConfig,
+  options: {operation: string; timeoutMs: number; instance?: string | undefined; onNote?: ((message: string) => void) | undefined},
+): Promise<{backend: StateBackend; release(): Promise<void>}> {
+  const backend = await openStateBackend(config, options.instance === undefined ? {} : {instance: options.instance})
   try {
-    return {state: await backend.store.read(), location: backend.location}
-  } finally {
+    const lock = await backend.acquireLock({operation: options.operation, timeoutMs: options.timeoutMs, ...(options.onNote ? {onNote: options.onNote} : {})})
+    return {
+      backend,
+      release: async () => {
+        try {
+          await lock.release()
+        } finally {
+          await backend.close()
+        }
+      },
+    }
+  } catch (error) {
     await backend.close()
+    throw error
   }
 }

@@ -22,6 +22,26 @@ export function newState(project: string): CompctlState {
   return {version: 1, lineage: randomUUID(), serial: 0, project, components: {}, changes: {}, appliedPlans: []}
 }
 
+/** A state as written by any store, or why it is not one. */
+export function parseState(text: string): CompctlState | string {
+  let data: unknown
+  try {
+    data = JSON.parse(text)
+  } catch (error) {
+    return `not JSON (${(error as Error).message})`
+  }
+  if (!validateState(data)) {
+    const first = validateState.errors?.[0]
+    return `${first?.instancePath || '/'} ${first?.message ?? 'does not match schemas/state.schema.json'}`
+  }
+  return data as CompctlState
+}
+
+/** The text every store writes for `state`. */
+export function stateText(state: CompctlState): string {
+  return JSON.stringify(state, null, 2) + '\n'
+}
+
 /**
  * `<stateDir>/compctl.state.json`, written as: temporary file, fsync, rename; the version it
  * replaces is kept as `compctl.state.json.backup`. A crash at any moment leaves a whole file.
@@ -46,17 +66,9 @@ export class FileStateStore implements StateStore {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null
       throw new UserError(`${this.location}: cannot read the state: ${(error as Error).message}`)
     }
-    let data: unknown
-    try {
-      data = JSON.parse(text)
-    } catch (error) {
-      throw await this.corrupt(`not JSON (${(error as Error).message})`)
-    }
-    if (!validateState(data)) {
-      const first = validateState.errors?.[0]
-      throw await this.corrupt(`${first?.instancePath || '/'} ${first?.message ?? 'does not match schemas/state.schema.json'}`)
-    }
-    return data as CompctlState
+    const parsed = parseState(text)
+    if (typeof parsed === 'string') throw await this.corrupt(parsed)
+    return parsed
   }
 
   private async corrupt(why: string): Promise<UserError> {
@@ -78,7 +90,7 @@ export class FileStateStore implements StateStore {
 
   private async writeNow(state: CompctlState): Promise<CompctlState> {
     const next: CompctlState = {...state, serial: state.serial + 1}
-    const text = JSON.stringify(next, null, 2) + '\n'
+    const text = stateText(next)
     await mkdir(this.stateDir, {recursive: true})
     if (!this.cleaned) await removeAbandonedTemporaries(this.location)
     this.cleaned = true

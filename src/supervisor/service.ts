@@ -1,9 +1,9 @@
-import {loadConfigOrThrow, type LoadedConfig} from '../config/load.js'
+import {loadConfigOrThrow} from '../config/load.js'
 import {formatProblem} from '../errors.js'
 import {eventEmitter} from '../executor/events.js'
 import type {CompctlPlan} from '../model/generated/plan.js'
-import {adoptOrphans, openJournal, takeStateLock} from '../services/apply-service.js'
-import {openStateBackend, type StateBackend} from '../state/open.js'
+import {adoptOrphans, openJournal} from '../services/apply-service.js'
+import {openLockedState} from '../state/open.js'
 import type {ApplyView} from '../views/apply-view.js'
 import {Supervisor} from './supervisor.js'
 
@@ -14,6 +14,8 @@ export interface SuperviseRequest {
   stateLockTimeoutMs: number
   /** How long a step waits for its named lock; unbounded when absent. */
   lockTimeoutMs?: number
+  /** Which instance's state (default: settings.instance, else the host name). */
+  instance?: string
   onNote?: (message: string) => void
   /** Shows a plan the file asks for before it runs (the view shows its progress). */
   onPlan?: (plan: CompctlPlan) => void
@@ -28,48 +30,40 @@ export async function supervise(request: SuperviseRequest, view: ApplyView): Pro
   try {
     const config = await loadConfigOrThrow(request.file)
     for (const warning of config.warnings) request.onNote?.(formatProblem(warning))
-    const backend = await openStateBackend(config)
+    const locked = await openLockedState(config, {
+      operation: 'supervise',
+      timeoutMs: request.stateLockTimeoutMs,
+      instance: request.instance,
+      onNote: request.onNote,
+    })
     try {
-      return await superviseWithBackend(request, view, config, backend)
+      const {store} = locked.backend
+      const state = await adoptOrphans(store)
+      const supervisor = new Supervisor({
+        file: request.file,
+        config,
+        journal: openJournal(store, state, config.project),
+        emit: eventEmitter([(event) => view.onEvent(event)]),
+        ...(request.parallelism !== undefined ? {parallelism: request.parallelism} : {}),
+        ...(request.lockTimeoutMs !== undefined ? {lockTimeoutMs: request.lockTimeoutMs} : {}),
+        ...(request.onPlan ? {onPlan: request.onPlan} : {}),
+      })
+      const stop = () => supervisor.stop()
+      const reload = () => supervisor.reload()
+      process.on('SIGINT', stop)
+      process.on('SIGTERM', stop)
+      process.on('SIGHUP', reload)
+      try {
+        return await supervisor.run()
+      } finally {
+        process.off('SIGINT', stop)
+        process.off('SIGTERM', stop)
+        process.off('SIGHUP', reload)
+      }
     } finally {
-      await backend.close()
+      await locked.release()
     }
   } finally {
     await view.close()
-  }
-}
-
-async function superviseWithBackend(request: SuperviseRequest, view: ApplyView, config: LoadedConfig, backend: StateBackend): Promise<number> {
-  const stateLock = await takeStateLock(backend, {
-    operation: 'supervise',
-    timeoutMs: request.stateLockTimeoutMs,
-    ...(request.onNote ? {onNote: request.onNote} : {}),
-  })
-  try {
-    const store = backend.store
-    const state = await adoptOrphans(store)
-    const supervisor = new Supervisor({
-      file: request.file,
-      config,
-      journal: openJournal(store, state, config.project),
-      emit: eventEmitter([(event) => view.onEvent(event)]),
-      ...(request.parallelism !== undefined ? {parallelism: request.parallelism} : {}),
-      ...(request.lockTimeoutMs !== undefined ? {lockTimeoutMs: request.lockTimeoutMs} : {}),
-      ...(request.onPlan ? {onPlan: request.onPlan} : {}),
-    })
-    const stop = () => supervisor.stop()
-    const reload = () => supervisor.reload()
-    process.on('SIGINT', stop)
-    process.on('SIGTERM', stop)
-    process.on('SIGHUP', reload)
-    try {
-      return await supervisor.run()
-    } finally {
-      process.off('SIGINT', stop)
-      process.off('SIGTERM', stop)
-      process.off('SIGHUP', reload)
-    }
-  } finally {
-    await stateLock.release()
   }
 }

@@ -12,7 +12,7 @@ import {buildPlan, type PlanOptions} from '../planner/plan.js'
 import type {ExitInfo} from '../process/launch.js'
 import type {ProcessIdentity} from '../process/observe.js'
 import {stopProcess} from '../process/stop.js'
-import {runPlan} from '../services/apply-service.js'
+import {markApplied, runPlan} from '../services/apply-service.js'
 import {hashWatched, observeRecorded} from '../services/plan-service.js'
 import type {StateJournal} from '../state/journal.js'
 import {durationMs, formatMs} from '../util/duration.js'
@@ -185,6 +185,9 @@ export class Supervisor {
           const exit: {pid: number; info: ExitInfo | null} = {pid: launched.pid, info: null}
           this.exits.set(name, exit)
           void launched.exited.then((info) => (exit.info = info))
+        },
+        beforeFirstStep: async () => {
+          if (plan.steps.length > 0) await this.options.journal.update(markApplied)
         },
         connectInterrupt: (interrupt) => {
           if (!interruptible) return () => {}

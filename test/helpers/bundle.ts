@@ -1,4 +1,7 @@
-import {build, type BuildOptions} from 'esbuild'
+import {createRequire} from 'node:module'
+import {join} from 'node:path'
+import {build, type BuildOptions, type Plugin} from 'esbuild'
+import {ROOT} from './cli.js'
 
 /**
  * Bundles TypeScript into one .mjs a test runs as a separate process: vitest runs our sources
@@ -22,4 +25,15 @@ export async function bundleForChild(
     logLevel: 'warning',
     ...extra,
   })
+}
+
+/** Leaves etcd3 out of a bundle, imported by its absolute path so the bundle runs from any folder. */
+export function etcd3ByPath(): Plugin {
+  const etcd3 = createRequire(join(ROOT, 'package.json')).resolve('etcd3')
+  return {
+    name: 'etcd3-by-path',
+    setup(b) {
+      b.onResolve({filter: /^etcd3$/}, () => ({path: etcd3, external: true}))
+    },
+  }
 }

@@ -12,6 +12,9 @@ export interface EtcdServer {
   /** SIGSTOP/SIGCONT the server: clients see it stop answering without a connection reset. */
   pause(): void
   resume(): void
+  /** SIGKILL, keeping its data: `restart()` brings it back on the same port. */
+  kill(): Promise<void>
+  restart(): Promise<void>
   stop(): Promise<void>
 }
 
@@ -77,6 +80,28 @@ export async function startEtcd(): Promise<EtcdServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'compctl-etcd-'))
   const clientPort = await freePort()
   const peerPort = await freePort()
+  let running = await runEtcd(dataDir, clientPort, peerPort)
+  const server: EtcdServer = {
+    endpoint: running.endpoint,
+    pid: running.pid,
+    pause: () => running.signalGroup('SIGSTOP'),
+    resume: () => running.signalGroup('SIGCONT'),
+    kill: () => running.kill(),
+    restart: async () => {
+      await running.kill()
+      running = await runEtcd(dataDir, clientPort, peerPort)
+      server.pid = running.pid
+    },
+    stop: async () => {
+      await running.kill()
+      rmSync(dataDir, {recursive: true, force: true})
+    },
+  }
+  return server
+}
+
+/** One etcd process on `dataDir`, healthy. */
+async function runEtcd(dataDir: string, clientPort: number, peerPort: number) {
   const endpoint = `http://127.0.0.1:${clientPort}`
   const peer = `http://127.0.0.1:${peerPort}`
   const child = spawn(
@@ -106,19 +131,19 @@ export async function startEtcd(): Promise<EtcdServer> {
       process.kill(-pid, signal)
     } catch {}
   }
-  const stop = async () => {
+  const kill = async () => {
     signalGroup('SIGCONT')
     signalGroup('SIGKILL')
     await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))])
-    rmSync(dataDir, {recursive: true, force: true})
   }
   const deadline = Date.now() + 20_000
   while (!(await answers(endpoint))) {
     if (child.exitCode !== null || Date.now() > deadline) {
-      await stop()
+      await kill()
+      rmSync(dataDir, {recursive: true, force: true})
       throw new Error(`etcd did not become healthy at ${endpoint}: ${stderr.trim() || 'no output'}`)
     }
     await new Promise((r) => setTimeout(r, 100))
   }
-  return {endpoint, pid, pause: () => signalGroup('SIGSTOP'), resume: () => signalGroup('SIGCONT'), stop}
+  return {endpoint, pid, signalGroup, kill}
 }

@@ -1,12 +1,11 @@
 import {spawn, type ChildProcess} from 'node:child_process'
 import {mkdtempSync, rmSync} from 'node:fs'
-import {createRequire} from 'node:module'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, afterEach, beforeAll} from 'vitest'
 import type {LockBackend, LockSettings} from '../../src/locks/index.js'
 import {ROOT, trackGroup} from '../helpers/cli.js'
-import {bundleForChild} from '../helpers/bundle.js'
+import {bundleForChild, etcd3ByPath} from '../helpers/bundle.js'
 
 /**
  * Tests run TypeScript through vitest, but a holder in another process needs plain JavaScript:
@@ -17,17 +16,7 @@ import {bundleForChild} from '../helpers/bundle.js'
 export async function buildHolderScript(): Promise<{script: string; cleanup(): void}> {
   const dir = mkdtempSync(join(tmpdir(), 'compctl-holder-'))
   const script = join(dir, 'holder.mjs')
-  const etcd3 = createRequire(join(ROOT, 'package.json')).resolve('etcd3')
-  await bundleForChild(script, {entry: join(ROOT, 'test/locks/fixtures/holder.ts')}, {
-    plugins: [
-      {
-        name: 'etcd3-by-path',
-        setup(b) {
-          b.onResolve({filter: /^etcd3$/}, () => ({path: etcd3, external: true}))
-        },
-      },
-    ],
-  })
+  await bundleForChild(script, {entry: join(ROOT, 'test/locks/fixtures/holder.ts')}, {plugins: [etcd3ByPath()]})
   return {script, cleanup: () => rmSync(dir, {recursive: true, force: true})}
 }
 

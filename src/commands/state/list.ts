@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand, fileFlag} from '../base.js'
+import {stateFlags, stateOptions} from '../state-flags.js'
 
 export default class StateList extends BaseCommand {
   static override summary = 'List every recorded component and change, one per line.'
@@ -8,17 +9,18 @@ export default class StateList extends BaseCommand {
 
   static override flags = {
     file: fileFlag,
+    ...stateFlags,
     json: Flags.boolean({summary: 'Print a JSON array of {name, type, status, pid}.'}),
   }
 
   async run(): Promise<void> {
     const {flags} = await this.parse(StateList)
-    const [{loadConfigOrThrow}, {readStateOnce}, {listRecords}] = await Promise.all([
+    const [{loadConfigOrThrow}, {readState}, {listRecords}] = await Promise.all([
       import('../../config/load.js'),
       import('../../state/open.js'),
       import('../../services/state-ops.js'),
     ])
-    const {state} = await readStateOnce(await loadConfigOrThrow(flags.file))
+    const {state} = await readState(await loadConfigOrThrow(flags.file), stateOptions(flags))
     const records = listRecords(state)
     if (flags.json) this.out(JSON.stringify(records, null, 2))
     else for (const r of records) this.out(`${r.name}\t${r.type}\t${r.status}${r.pid === null ? '' : `\tpid ${r.pid}`}`)

@@ -19,7 +19,7 @@ export default class StateMv extends BaseCommand {
     const {args, flags} = await this.parse(StateMv)
     const [{loadConfigOrThrow}, {moveState}] = await Promise.all([import('../../config/load.js'), import('../../services/state-ops.js')])
     const config = await loadConfigOrThrow(flags.file)
-    const moved = await moveState(config, args.old, args.new, stateLock(flags['lock-timeout'], (t) => this.note(t)))
+    const moved = await moveState(config, args.old, args.new, stateLock(flags, (t) => this.note(t)))
     const process = moved.pid === null ? '' : ` (pid ${moved.pid}, untouched)`
     this.out(`Moved ${moved.type} ${args.old} to ${args.new}${process}.`)
   }

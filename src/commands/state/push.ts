@@ -22,7 +22,7 @@ export default class StatePush extends BaseCommand {
     const {args, flags} = await this.parse(StatePush)
     const [{loadConfigOrThrow}, {pushState}] = await Promise.all([import('../../config/load.js'), import('../../services/state-ops.js')])
     const config = await loadConfigOrThrow(flags.file)
-    const pushed = await pushState(config, args.file, flags.force, stateLock(flags['lock-timeout'], (t) => this.note(t)))
+    const pushed = await pushState(config, args.file, flags.force, stateLock(flags, (t) => this.note(t)))
     this.out(`${pushed.replaced ? 'Replaced' : 'Created'} the state from ${args.file} (serial ${pushed.serial}).`)
   }
 }

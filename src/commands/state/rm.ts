@@ -23,7 +23,7 @@ export default class StateRm extends BaseCommand {
     const {argv, flags} = await this.parse(StateRm)
     const [{loadConfigOrThrow}, {forgetState}] = await Promise.all([import('../../config/load.js'), import('../../services/state-ops.js')])
     const config = await loadConfigOrThrow(flags.file)
-    const forgotten = await forgetState(config, argv as string[], stateLock(flags['lock-timeout'], (t) => this.note(t)))
+    const forgotten = await forgetState(config, argv as string[], stateLock(flags, (t) => this.note(t)))
     if (flags.json) {
       this.out(JSON.stringify(forgotten, null, 2))
       return

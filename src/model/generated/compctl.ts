@@ -11,6 +11,14 @@ export type Duration = ANumberOfSeconds | ADurationStringSuchAs500Ms10SOr2M
 export type ANumberOfSeconds = number
 export type ADurationStringSuchAs500Ms10SOr2M = string
 /**
+ * Names this copy's state in the project (the etcd state backend keeps one state per instance). Default: the host name. `--instance` overrides it.
+ */
+export type Name1 = string
+/**
+ * Lease time to live of the state lock: an apply that dies loses it within it. Default: `settings.locks.etcd.ttl`, else 15s.
+ */
+export type Duration1 = ANumberOfSeconds | ADurationStringSuchAs500Ms10SOr2M
+/**
  * What to run: an argv array (no shell) or a string run with `/bin/sh -c`.
  */
 export type Command = AShellCommandString | AnArgvArrayOfStrings
@@ -25,7 +33,7 @@ export type AnArgvArrayOfStrings = [string, ...string[]]
  * This interface was referenced by `CompctlFile`'s JSON-Schema
  * via the `definition` "name".
  */
-export type Name1 = string
+export type Name2 = string
 /**
  * A command that must exit 0.
  */
@@ -33,11 +41,11 @@ export type Command1 = AShellCommandString | AnArgvArrayOfStrings
 /**
  * The process must also stay alive this long (supervisord's startsecs). Default: 0.
  */
-export type Duration1 = ANumberOfSeconds | ADurationStringSuchAs500Ms10SOr2M
+export type Duration2 = ANumberOfSeconds | ADurationStringSuchAs500Ms10SOr2M
 /**
  * How long to wait for the probe to hold. Default: 30s.
  */
-export type Duration2 = ANumberOfSeconds | ADurationStringSuchAs500Ms10SOr2M
+export type Duration3 = ANumberOfSeconds | ADurationStringSuchAs500Ms10SOr2M
 /**
  * A command that must exit 0.
  */
@@ -45,19 +53,19 @@ export type Command2 = AShellCommandString | AnArgvArrayOfStrings
 /**
  * Time between checks. Default: 10s.
  */
-export type Duration3 = ANumberOfSeconds | ADurationStringSuchAs500Ms10SOr2M
+export type Duration4 = ANumberOfSeconds | ADurationStringSuchAs500Ms10SOr2M
 /**
  * How long one check may take before it counts as failed. Default: 5s.
  */
-export type Duration4 = ANumberOfSeconds | ADurationStringSuchAs500Ms10SOr2M
+export type Duration5 = ANumberOfSeconds | ADurationStringSuchAs500Ms10SOr2M
 /**
  * `supervise`: a `needed` component that dies this soon after its start brings the system down. Default: 10s.
  */
-export type Duration5 = ANumberOfSeconds | ADurationStringSuchAs500Ms10SOr2M
+export type Duration6 = ANumberOfSeconds | ADurationStringSuchAs500Ms10SOr2M
 /**
  * Wait before the first retry; doubles on each further one. Default: 1s.
  */
-export type Duration6 = ANumberOfSeconds | ADurationStringSuchAs500Ms10SOr2M
+export type Duration7 = ANumberOfSeconds | ADurationStringSuchAs500Ms10SOr2M
 /**
  * Default: SIGTERM.
  */
@@ -65,7 +73,7 @@ export type Signal = string
 /**
  * Default: 10s.
  */
-export type Duration7 = ANumberOfSeconds | ADurationStringSuchAs500Ms10SOr2M
+export type Duration8 = ANumberOfSeconds | ADurationStringSuchAs500Ms10SOr2M
 /**
  * Default: SIGHUP.
  */
@@ -73,7 +81,7 @@ export type Signal1 = string
 /**
  * A name: letters, digits, '.', '_' and '-', starting with a letter or digit (it becomes part of file names and lock keys).
  */
-export type Name2 = string
+export type Name3 = string
 /**
  * Runs before the process starts.
  */
@@ -91,7 +99,7 @@ export type All = 'all'
 /**
  * A name: letters, digits, '.', '_' and '-', starting with a letter or digit (it becomes part of file names and lock keys).
  */
-export type Name3 = string
+export type Name4 = string
 /**
  * The commands, in order. In argv form `${var}` is replaced from the target's vars, then the change's vars; every command also gets the vars as environment variables.
  *
@@ -113,7 +121,7 @@ export type AListOfExitCodes = [number, ...number[]]
 /**
  * Each command is killed (its whole process group) and fails after this. Default: 5m.
  */
-export type Duration8 = ANumberOfSeconds | ADurationStringSuchAs500Ms10SOr2M
+export type Duration9 = ANumberOfSeconds | ADurationStringSuchAs500Ms10SOr2M
 export type AnExitCode1 = number
 /**
  * @minItems 1
@@ -122,18 +130,18 @@ export type AListOfExitCodes1 = [number, ...number[]]
 /**
  * A name: letters, digits, '.', '_' and '-', starting with a letter or digit (it becomes part of file names and lock keys).
  */
-export type Name4 = string
+export type Name5 = string
 /**
  * A name: letters, digits, '.', '_' and '-', starting with a letter or digit (it becomes part of file names and lock keys).
  */
-export type Name5 = string
+export type Name6 = string
 /**
  * A duration: `500ms`, `10s`, `2m`, `1h`, or a number of seconds.
  *
  * This interface was referenced by `CompctlFile`'s JSON-Schema
  * via the `definition` "duration".
  */
-export type Duration9 = ANumberOfSeconds | ADurationStringSuchAs500Ms10SOr2M
+export type Duration10 = ANumberOfSeconds | ADurationStringSuchAs500Ms10SOr2M
 /**
  * A signal name such as SIGTERM, SIGHUP or SIGUSR1.
  *
@@ -223,6 +231,32 @@ export interface Settings {
       ttl?: Duration
     }
   }
+  instance?: Name1
+  /**
+   * Where the state lives.
+   */
+  state?: {
+    /**
+     * `file` (default: `<stateDir>/compctl.state.json`) or `etcd` (`<prefix>/<project>/state/<instance>`, shared by every host).
+     */
+    backend?: 'file' | 'etcd'
+    /**
+     * etcd state backend settings. Each one defaults to the same one of `settings.locks.etcd`.
+     */
+    etcd?: {
+      /**
+       * etcd v3 client URLs. Default: `settings.locks.etcd.endpoints`, else ["http://127.0.0.1:2379"]. The environment variable COMPCTL_STATE_ETCD_ENDPOINTS (comma-separated) overrides it.
+       *
+       * @minItems 1
+       */
+      endpoints?: [string, ...string[]]
+      /**
+       * Key prefix of compctl's keys. Default: `settings.locks.etcd.prefix`, else `/compctl`.
+       */
+      prefix?: string
+      ttl?: Duration1
+    }
+  }
 }
 /**
  * A named lock.
@@ -269,10 +303,10 @@ export interface Component {
   /**
    * Components or changes this one starts after (and stops before).
    */
-  dependsOn?: Name1[]
+  dependsOn?: Name2[]
   ready?: Probe
   health?: HealthCheck
-  startGrace?: Duration5
+  startGrace?: Duration6
   /**
    * How a failed start (or, under `supervise`, a crash) is retried. Never for `core`.
    */
@@ -281,14 +315,14 @@ export interface Component {
      * How many more attempts after the first. Default: 0.
      */
     retries?: number
-    backoff?: Duration6
+    backoff?: Duration7
   }
   /**
    * How the component is stopped: `signal` to its process group, then SIGKILL after `timeout`.
    */
   stop?: {
     signal?: Signal
-    timeout?: Duration7
+    timeout?: Duration8
   }
   /**
    * How a change of the watched files is applied without a restart. Without it, such a change restarts the component.
@@ -300,7 +334,7 @@ export interface Component {
    * Files whose contents are part of this component's identity: an edit reloads it (or restarts it, without `reload`). Relative to this file's folder.
    */
   watch?: string[]
-  lock?: Name2
+  lock?: Name3
   /**
    * Commands run around the process; a failing hook fails the step.
    */
@@ -327,8 +361,8 @@ export interface Probe {
    * A regular expression a line of the component's log must match; only lines written after this start count.
    */
   log?: string
-  after?: Duration1
-  timeout?: Duration2
+  after?: Duration2
+  timeout?: Duration3
 }
 /**
  * `supervise`: a periodic health check; an unhealthy component is treated as crashed.
@@ -343,8 +377,8 @@ export interface HealthCheck {
    */
   http?: string
   command?: Command2
-  interval?: Duration3
-  timeout?: Duration4
+  interval?: Duration4
+  timeout?: Duration5
   /**
    * Failed checks in a row before the component counts as crashed. Default: 3.
    */
@@ -383,8 +417,8 @@ export interface Change {
   /**
    * Components or changes this one runs after.
    */
-  dependsOn?: Name1[]
-  lock?: Name3
+  dependsOn?: Name2[]
+  lock?: Name4
   check?: Phase
   apply: Phase1
   verify?: Phase2
@@ -403,7 +437,7 @@ export interface Change {
  * via the `definition` "target".
  */
 export interface Target {
-  name: Name1
+  name: Name2
   vars?: Vars
 }
 /**
@@ -427,7 +461,7 @@ export interface Vars1 {
 export interface Phase {
   run: Run
   expect?: Expect
-  timeout?: Duration8
+  timeout?: Duration9
 }
 /**
  * What counts as success. Default: `{exitCode: 0}`. Patterns are regular expressions; nothing is ever evaluated.
@@ -455,7 +489,7 @@ export interface Expect {
 export interface Phase1 {
   run: Run
   expect?: Expect
-  timeout?: Duration8
+  timeout?: Duration9
 }
 /**
  * Proof that `apply` worked.
@@ -463,7 +497,7 @@ export interface Phase1 {
 export interface Phase2 {
   run: Run
   expect?: Expect
-  timeout?: Duration8
+  timeout?: Duration9
 }
 /**
  * A way to back out: the first entry whose `when` matches the failure runs (an entry without `when` matches any).
@@ -475,7 +509,7 @@ export interface BackoutEntry {
   when?: FailureMatch
   run: Run
   expect?: Expect
-  timeout?: Duration8
+  timeout?: Duration9
 }
 /**
  * Matches the failure of `apply` or `verify`: every given field must match.
@@ -507,11 +541,11 @@ export interface FailureMatch {
 export interface Phase3 {
   run: Run
   expect?: Expect
-  timeout?: Duration8
+  timeout?: Duration9
 }
 export interface Move {
-  from: Name4
-  to: Name5
+  from: Name5
+  to: Name6
 }
 /**
  * A check that a process is up: at most one of `tcp`, `http`, `command`, `log`.
@@ -533,8 +567,8 @@ export interface Probe1 {
    * A regular expression a line of the component's log must match; only lines written after this start count.
    */
   log?: string
-  after?: Duration1
-  timeout?: Duration2
+  after?: Duration2
+  timeout?: Duration3
 }
 /**
  * Commands run in order; the phase succeeds when every one meets `expect`.
@@ -545,7 +579,7 @@ export interface Probe1 {
 export interface Phase4 {
   run: Run
   expect?: Expect
-  timeout?: Duration8
+  timeout?: Duration9
 }
 /**
  * A periodic check while `compctl supervise` runs: the same probes as `ready`. After `failures` failed checks in a row the component counts as crashed and is handled by its kind.
@@ -563,8 +597,8 @@ export interface HealthCheck1 {
    */
   http?: string
   command?: Command2
-  interval?: Duration3
-  timeout?: Duration4
+  interval?: Duration4
+  timeout?: Duration5
   /**
    * Failed checks in a row before the component counts as crashed. Default: 3.
    */

@@ -30,6 +30,14 @@ export interface CompctlState {
    * Ids of the saved plans already applied (the newest last), so none runs twice.
    */
   appliedPlans?: string[]
+  /**
+   * The host of the last apply that ran steps on this state (shown by `status --all`).
+   */
+  host?: string
+  /**
+   * When the last apply that ran steps on this state began, ISO 8601 (shown by `status --all`).
+   */
+  appliedAt?: string
 }
 /**
  * This interface was referenced by `CompctlState`'s JSON-Schema

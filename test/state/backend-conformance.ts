@@ -1,0 +1,205 @@
+import {spawn} from 'node:child_process'
+import {once} from 'node:events'
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {createInterface} from 'node:readline'
+import {afterAll, afterEach, beforeAll, expect, it} from 'vitest'
+import type {LoadedConfig} from '../../src/config/load.js'
+import {UserError} from '../../src/errors.js'
+import type {CompctlState} from '../../src/model/generated/state.js'
+import {openStateBackend, type StateBackend} from '../../src/state/open.js'
+import type {StateLockInfo} from '../../src/state/lock.js'
+import {newState} from '../../src/state/store.js'
+import {etcd3ByPath, bundleForChild} from '../helpers/bundle.js'
+import {ROOT, trackGroup} from '../helpers/cli.js'
+
+/** What the shared suite needs to know about one state backend. */
+export interface StateBackendTarget {
+  /** A config whose state (and lock) no other test uses. */
+  freshConfig(): LoadedConfig
+  /** The version the last write replaced, read the backend's own way. */
+  readBackup(config: LoadedConfig): Promise<CompctlState | null>
+}
+
+/** Made-up pids above the kernel's pid_max: no signal can reach a process through them. */
+const FAKE_PID = 5_000_000
+
+const withComponent = (state: CompctlState, name: string, pid: number): CompctlState => ({
+  ...state,
+  components: {...state.components, [name]: {spec: {command: ['sleep', '9']}, specHash: 'sha256:1', status: 'running', pid: FAKE_PID + pid, startTime: 7}},
+})
+
+async function rejection(promise: Promise<unknown>): Promise<UserError> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  )
+  expect(error).toBeInstanceOf(UserError)
+  return error as UserError
+}
+
+const textOf = (error: UserError) => [...error.lines, error.hint ?? ''].join('\n')
+
+/** The same properties of every state backend: the file and etcd test files both run it. */
+export function stateBackendConformance(target: StateBackendTarget): void {
+  const opened: StateBackend[] = []
+  const open = async (config: LoadedConfig) => {
+    const backend = await openStateBackend(config)
+    opened.push(backend)
+    return backend
+  }
+  const children = new Set<number>()
+  afterEach(async () => {
+    for (const pgid of children) {
+      try {
+        process.kill(-pgid, 'SIGKILL')
+      } catch {}
+    }
+    children.clear()
+    await Promise.all(opened.splice(0).map((backend) => backend.close()))
+  })
+
+  let childDir: string
+  let childScript: string
+  beforeAll(async () => {
+    childDir = mkdtempSync(join(tmpdir(), 'compctl-state-child-'))
+    childScript = join(childDir, 'child.mjs')
+    await bundleForChild(childScript, {entry: join(ROOT, 'test/state/fixtures/state-child.ts')}, {plugins: [etcd3ByPath()]})
+  })
+  afterAll(() => rmSync(childDir, {recursive: true, force: true}))
+
+  function startChild(mode: 'lock' | 'write', config: LoadedConfig) {
+    const child = spawn(process.execPath, [childScript, mode, JSON.stringify(config)], {detached: true, stdio: ['ignore', 'pipe', 'inherit']})
+    children.add(child.pid!)
+    trackGroup(child.pid!)
+    const firstLine = new Promise<string>((resolve, reject) => {
+      createInterface({input: child.stdout!}).once('line', resolve)
+      child.once('exit', (code) => reject(new Error(`the ${mode} child exited with ${code} before it was ready`)))
+    })
+    return {child, firstLine}
+  }
+
+  async function kill(child: ReturnType<typeof spawn>): Promise<void> {
+    const exited = once(child, 'exit')
+    process.kill(-child.pid!, 'SIGKILL')
+    await exited
+  }
+
+  it('reads null when there is no state yet, then what was written, with the serial incremented by one per write', async () => {
+    const backend = await open(target.freshConfig())
+    expect(await backend.store.read()).toBeNull()
+    const first = await backend.store.write(newState('dns'))
+    expect(first.serial).toBe(1)
+    const second = await backend.store.write(withComponent(first, 'a', 1))
+    expect(second.serial).toBe(2)
+    expect(await backend.store.read()).toEqual(second)
+  })
+
+  it('keeps the lineage, and a second opening of the same place reads the same state', async () => {
+    const config = target.freshConfig()
+    const one = await open(config)
+    const written = await one.store.write(newState('dns'))
+    const again = await open(config)
+    const read = await again.store.read()
+    expect(read!.lineage).toBe(written.lineage)
+    const next = await again.store.write(withComponent(read!, 'b', 2))
+    expect(next.lineage).toBe(written.lineage)
+    expect(next.serial).toBe(written.serial + 1)
+  })
+
+  it('takes a plain write of a state read from elsewhere (state push): same lineage, serial + 1', async () => {
+    const source = await open(target.freshConfig())
+    const state = await source.store.write(withComponent(await source.store.write(newState('dns')), 'a', 1))
+    const destinationConfig = target.freshConfig()
+    const pushed = await (await open(destinationConfig)).store.write(state)
+    expect(pushed).toEqual({...state, serial: state.serial + 1})
+    expect(await (await open(destinationConfig)).store.read()).toEqual(pushed)
+  })
+
+  it('keeps the version each write replaced as the backup', async () => {
+    const config = target.freshConfig()
+    const backend = await open(config)
+    const first = await backend.store.write(newState('dns'))
+    expect(await target.readBackup(config)).toBeNull()
+    const second = await backend.store.write(withComponent(first, 'a', 1))
+    expect(await target.readBackup(config)).toEqual(first)
+    await backend.store.write(withComponent(second, 'b', 2))
+    expect(await target.readBackup(config)).toEqual(second)
+  })
+
+  it('a writer killed at random moments leaves the last good state: whole, valid, serials never going back', async () => {
+    const config = target.freshConfig()
+    const serials: number[] = []
+    for (let round = 0; round < 6; round++) {
+      const {child, firstLine} = startChild('write', config)
+      expect(await firstLine).toBe('ready')
+      await new Promise((r) => setTimeout(r, 20 + Math.random() * 250))
+      await kill(child)
+      const state = await (await open(config)).store.read()
+      expect(state).not.toBeNull()
+      expect(Object.keys(state!.components)).toHaveLength(2000)
+      serials.push(state!.serial)
+    }
+    expect(serials).toEqual([...serials].sort((a, b) => a - b))
+    expect(serials.at(-1)!).toBeGreaterThan(6)
+  })
+
+  it('the lock excludes a second holder, naming the first (id, operation, pid), until it is released', async () => {
+    const config = target.freshConfig()
+    const first = await open(config)
+    const held = await first.acquireLock({operation: 'apply', timeoutMs: 0})
+    expect(await first.readLock()).toEqual(held.info)
+    const second = await open(config)
+    const error = await rejection(second.acquireLock({operation: 'destroy', timeoutMs: 0}))
+    expect(textOf(error)).toContain(held.info.id)
+    expect(textOf(error)).toContain(`apply by ${held.info.who}, pid ${process.pid}`)
+    const waited = Date.now()
+    const timedOut = await rejection(second.acquireLock({operation: 'destroy', timeoutMs: 600}))
+    expect(Date.now() - waited).toBeGreaterThanOrEqual(550)
+    expect(textOf(timedOut)).toContain('still locked after')
+    await held.release()
+    expect(await first.readLock()).toBeNull()
+    const next = await second.acquireLock({operation: 'destroy', timeoutMs: 0})
+    expect((await first.readLock())?.id).toBe(next.info.id)
+    await next.release()
+  })
+
+  it('a lock whose holder was killed (kill -9) is taken over by the next acquirer, which says so', async () => {
+    const config = target.freshConfig()
+    const {child, firstLine} = startChild('lock', config)
+    const stale = JSON.parse(await firstLine) as StateLockInfo
+    const backend = await open(config)
+    expect((await backend.readLock())?.id).toBe(stale.id)
+    await kill(child)
+    const notes: string[] = []
+    const held = await backend.acquireLock({operation: 'apply', timeoutMs: 0, onNote: (note) => notes.push(note)})
+    expect(held.info.id).not.toBe(stale.id)
+    expect(notes.join('\n')).toContain(`Took over the state lock ${backend.lockLocation}`)
+    expect(notes.join('\n')).toContain(stale.id)
+    await held.release()
+  })
+
+  it('force-unlock removes the lock with its id only', async () => {
+    const config = target.freshConfig()
+    const {firstLine} = startChild('lock', config)
+    const foreign = JSON.parse(await firstLine) as StateLockInfo
+    const backend = await open(config)
+    const wrong = await rejection(backend.forceUnlock('not-the-id'))
+    expect(textOf(wrong)).toContain(`compctl force-unlock ${foreign.id}`)
+    expect((await backend.readLock())?.id).toBe(foreign.id)
+    expect((await backend.forceUnlock(foreign.id)).id).toBe(foreign.id)
+    expect(await backend.readLock()).toBeNull()
+    await rejection(backend.forceUnlock(foreign.id))
+  })
+
+  it('lists its instance with its state and lock holder', async () => {
+    const config = target.freshConfig()
+    const backend = await open(config)
+    const state = await backend.store.write(newState('dns'))
+    const held = await backend.acquireLock({operation: 'apply', timeoutMs: 0})
+    const instances = await backend.listInstances()
+    expect(instances).toContainEqual({instance: backend.instance, state, lock: held.info})
+    await held.release()
+  })
+}
