@@ -1,9 +1,10 @@
 import {readFile} from 'node:fs/promises'
 import {resolve} from 'node:path'
-import {loadConfigOrThrow, type LoadedConfig} from '../config/load.js'
-import {UserError} from '../errors.js'
+import {loadConfigOrThrow, locateInFile, type LoadedConfig} from '../config/load.js'
+import {ProblemsError, UserError} from '../errors.js'
 import type {CompctlPlan} from '../model/generated/plan.js'
 import type {CompctlState} from '../model/generated/state.js'
+import {resolveMoves} from '../planner/moves.js'
 import {buildPlan, type PlanOptions} from '../planner/plan.js'
 import {observe, type Observation} from '../process/observe.js'
 import {readState, withInstance} from '../state/open.js'
@@ -80,6 +81,10 @@ export async function makePlan(request: PlanRequest): Promise<PlanResult> {
 /** Refreshes and plans a loaded file against a state already read. */
 export async function planFor(config: LoadedConfig, state: CompctlState | null, request: PlanOptions): Promise<PlanResult> {
   checkNames(config, state, request)
+  if (!request.destroy) {
+    const {conflicts} = resolveMoves(config.spec, state)
+    if (conflicts.length > 0) throw new ProblemsError(await locateInFile(config, conflicts))
+  }
   const plan = buildPlan({
     source: {file: config.file, baseDir: config.baseDir, stateDir: config.stateDir},
     project: config.project,

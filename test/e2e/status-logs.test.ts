@@ -165,7 +165,7 @@ describe('compctl force-unlock', () => {
 
     const right = compctl(['force-unlock', held.info.id, '-f', join(dir, 'compctl.yaml')], {cwd: tempProject()})
     expect(right.code).toBe(0)
-    expect(right.stdout).toContain(`Removed the state lock on ${join(stateDir, 'compctl.state.json')}: apply by ${held.info.who}, pid ${process.pid}`)
+    expect(right.stdout).toContain(`Removed the state lock ${stateLockPath(stateDir)}: apply by ${held.info.who}, pid ${process.pid}`)
     // This test process still runs: the user is told it may still believe it holds the lock.
     expect(right.stderr).toContain(`Warning: pid ${process.pid} still runs on this host`)
     expect(existsSync(stateLockPath(stateDir))).toBe(false)
