@@ -1,9 +1,12 @@
 import {randomUUID} from 'node:crypto'
-import {access, copyFile, link, mkdir, open, readFile, rename, unlink} from 'node:fs/promises'
-import {join} from 'node:path'
+import {access, chmod, copyFile, link, open, rename, unlink} from 'node:fs/promises'
+import {dirname, join} from 'node:path'
+import validateFile from '../model/generated/validate-compctl.js'
 import validateState from '../model/generated/validate-state.js'
 import type {CompctlState} from '../model/generated/state.js'
 import {UserError} from '../errors.js'
+import {makePrivateDir, openPrivate, PRIVATE_FILE_MODE} from '../util/private-files.js'
+import {InputFileError, readInputFile} from '../util/read-input.js'
 import {removeAbandonedTemporaries, temporaryPath} from './temporary.js'
 
 export const STATE_FILE = 'compctl.state.json'
@@ -16,6 +19,59 @@ export interface StateStore {
   read(): Promise<CompctlState | null>
   /** Writes `state` with its serial incremented, atomically; returns what was written. */
   write(state: CompctlState): Promise<CompctlState>
+}
+
+/** Far above any real state; the bound only keeps a damaged or forged file from exhausting memory. */
+const MAX_STATE_BYTES = 256 * 1024 * 1024
+/** A real state nests a dozen levels; a forged one could nest deep enough to overflow the stack of whatever walks it. */
+const MAX_STATE_DEPTH = 64
+
+const FS_CAUSES: Record<string, string> = {
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'the disk quota is exceeded',
+  EROFS: 'the file system is read-only',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EIO: 'an input/output error',
+}
+
+/** The state could not be written (a full disk, a read-only or unwritable folder): one line naming the file and the cause. */
+export class StateWriteError extends UserError {
+  constructor(path: string, cause: unknown) {
+    const code = (cause as NodeJS.ErrnoException).code
+    const why = (code && FS_CAUSES[code]) ?? code ?? (cause as Error).message
+    super(`${path}: cannot write the state: ${why}${code && FS_CAUSES[code] ? ` (${code})` : ''}`, {
+      hint: `Free space in, or make writable, the state folder ${dirname(path)}, then run compctl again.`,
+    })
+  }
+}
+
+/** Whether `value` nests deeper than `limit` arrays or objects; iterative, so any depth is safe to check. */
+function deeperThan(value: unknown, limit: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]]
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop()!
+    if (item === null || typeof item !== 'object') continue
+    if (depth >= limit) return true
+    for (const child of Object.values(item)) stack.push([child, depth + 1])
+  }
+  return false
+}
+
+/**
+ * The recorded specs are run again (stop settings, hooks, log names): each must be what the
+ * desired-state file's schema allows, or the state is corrupt.
+ */
+function recordedSpecProblem(state: CompctlState): string | null {
+  for (const kind of ['components', 'changes'] as const) {
+    for (const [name, recorded] of Object.entries(state[kind])) {
+      if (validateFile({version: 1, [kind]: {[name]: recorded.spec}})) continue
+      const first = validateFile.errors?.[0]
+      const where = (first?.instancePath ?? '').replace(`/${kind}/${name}`, `/${kind}/${name}/spec`)
+      return `${where || `/${kind}/${name}/spec`} ${first?.message ?? 'is not a valid spec'}`
+    }
+  }
+  return null
 }
 
 export function newState(project: string): CompctlState {
@@ -41,10 +97,10 @@ export class FileStateStore implements StateStore {
   async read(): Promise<CompctlState | null> {
     let text: string
     try {
-      text = await readFile(this.location, 'utf8')
+      text = (await readInputFile(this.location, 'the state', MAX_STATE_BYTES)).toString('utf8')
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null
-      throw new UserError(`${this.location}: cannot read the state: ${(error as Error).message}`)
+      if (error instanceof InputFileError && error.code === 'ENOENT') return null
+      throw error
     }
     let data: unknown
     try {
@@ -52,11 +108,16 @@ export class FileStateStore implements StateStore {
     } catch (error) {
       throw await this.corrupt(`not JSON (${(error as Error).message})`)
     }
+    // Validation and everything after it recurse through the values: bound them first.
+    if (deeperThan(data, MAX_STATE_DEPTH)) throw await this.corrupt(`nested deeper than ${MAX_STATE_DEPTH} levels`)
     if (!validateState(data)) {
       const first = validateState.errors?.[0]
       throw await this.corrupt(`${first?.instancePath || '/'} ${first?.message ?? 'does not match schemas/state.schema.json'}`)
     }
-    return data as CompctlState
+    const state = data as CompctlState
+    const specProblem = recordedSpecProblem(state)
+    if (specProblem) throw await this.corrupt(specProblem)
+    return state
   }
 
   private async corrupt(why: string): Promise<UserError> {
@@ -79,19 +140,25 @@ export class FileStateStore implements StateStore {
   private async writeNow(state: CompctlState): Promise<CompctlState> {
     const next: CompctlState = {...state, serial: state.serial + 1}
     const text = JSON.stringify(next, null, 2) + '\n'
-    await mkdir(this.stateDir, {recursive: true})
-    if (!this.cleaned) await removeAbandonedTemporaries(this.location)
-    this.cleaned = true
     const temporary = temporaryPath(this.location)
-    const handle = await open(temporary, 'w')
+    const backupTemporary = temporaryPath(this.backup)
     try {
-      await handle.writeFile(text)
-      await handle.sync()
-    } finally {
-      await handle.close()
+      await makePrivateDir(this.stateDir)
+      if (!this.cleaned) await removeAbandonedTemporaries(this.location)
+      this.cleaned = true
+      const handle = await openPrivate(temporary, 'w')
+      try {
+        await handle.writeFile(text)
+        await handle.sync()
+      } finally {
+        await handle.close()
+      }
+      await this.keepBackup(backupTemporary)
+      await rename(temporary, this.location)
+    } catch (error) {
+      await Promise.all([temporary, backupTemporary].map((path) => unlink(path).catch(() => undefined)))
+      throw new StateWriteError(this.location, error)
     }
-    await this.keepBackup(temporaryPath(this.backup))
-    await rename(temporary, this.location)
     await this.syncFolder()
     return next
   }
@@ -106,6 +173,8 @@ export class FileStateStore implements StateStore {
       // A file system without hard links: copy instead (the rename below is still atomic).
       await copyFile(this.location, temporary)
     }
+    // A second name shares the state's mode; a copy, or a state left by an older compctl, may be wider.
+    await chmod(temporary, PRIVATE_FILE_MODE)
     await rename(temporary, this.backup)
     // A writer killed between its two renames leaves the backup and the state as one file; rename
     // between two names of one file does nothing (POSIX), so the temporary name would stay.
