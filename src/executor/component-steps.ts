@@ -120,12 +120,18 @@ async function startProcess(ctx: StepContext, spec: Component): Promise<StepResu
       continue
     }
     ctx.launched(launched)
-    await journal.update((state) => {
-      const recorded = state.components[name]!
-      recorded.pid = launched.pid
-      recorded.startTime = launched.startTime
-      recorded.startedAt = nowIso()
-    })
+    try {
+      await journal.update((state) => {
+        const recorded = state.components[name]!
+        recorded.pid = launched.pid
+        recorded.startTime = launched.startTime
+        recorded.startedAt = nowIso()
+      })
+    } catch (error) {
+      // Nothing compctl starts may run untracked: a launch the state cannot record is stopped at once.
+      await stopProcess(launched, {signal: (spec.stop?.signal ?? 'SIGTERM') as NodeJS.Signals, timeoutMs: durationMs(spec.stop?.timeout, 10_000)})
+      throw error
+    }
     ctx.progress(`started pid ${launched.pid}; waiting until ready`, {pid: launched.pid, attempt})
     const ready = await waitUntilReady(
       spec.ready,

@@ -5,6 +5,7 @@ import type {HeldLock, LockBackend, LockOwner} from '../locks/types.js'
 import type {LaunchedProcess} from '../process/launch.js'
 import {buildPlan} from '../planner/plan.js'
 import type {StateJournal} from '../state/journal.js'
+import {StateWriteError} from '../state/store.js'
 import {runChangeStep} from './change-step.js'
 import {bringDown, reloadComponent, restartComponent, startComponent, stopComponent, updateComponent} from './component-steps.js'
 import type {Emit} from './events.js'
@@ -165,6 +166,8 @@ export class Executor {
       if (lostLock !== null) result = {ok: false, error: `lost lock ${step.lock}: ${lostLock}`}
     } catch (error) {
       result = {ok: false, error: (error as Error).message}
+      // Every further step would fail the same way, and could not record what it did.
+      if (error instanceof StateWriteError) this.haltReason ??= 'the state cannot be written'
     } finally {
       this.kill.signal.removeEventListener('abort', onKill)
       await held?.release().catch(() => undefined)

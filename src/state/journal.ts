@@ -29,12 +29,10 @@ export class StateJournal {
   private flush(): Promise<void> {
     if (this.queued) return this.queued
     if (!this.inFlight) return this.startWrite()
-    this.queued = this.inFlight
-      .catch(() => undefined)
-      .then(() => {
-        this.queued = null
-        return this.startWrite()
-      })
+    this.queued = this.inFlight.then(() => {
+      this.queued = null
+      return this.startWrite()
+    })
     return this.queued
   }
 
@@ -43,9 +41,12 @@ export class StateJournal {
     const write = this.store.write(structuredClone(this.state)).then((written) => {
       this.state.serial = written.serial
     })
-    this.inFlight = write.finally(() => {
-      if (this.inFlight === tracked) this.inFlight = null
-    })
+    // Only orders the next write: a failure reaches the caller through `write`, never unhandled here.
+    this.inFlight = write
+      .catch(() => undefined)
+      .finally(() => {
+        if (this.inFlight === tracked) this.inFlight = null
+      })
     const tracked = this.inFlight
     return write
   }

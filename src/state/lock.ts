@@ -6,6 +6,7 @@ import {setTimeout as delay} from 'node:timers/promises'
 import {UserError} from '../errors.js'
 import {processExists, readStartTime} from '../process/observe.js'
 import {formatMs} from '../util/duration.js'
+import {describeFsFault} from '../util/fs-fault.js'
 import {makePrivateDir, openPrivate} from '../util/private-files.js'
 import {removeAbandonedTemporaries, temporaryPath} from './temporary.js'
 
@@ -61,6 +62,18 @@ export function stateLockPath(stateDir: string): string {
  * (on this host) is taken over. Fails with a UserError naming the holder.
  */
 export async function acquireStateLock(stateDir: string, options: AcquireOptions): Promise<HeldStateLock> {
+  try {
+    return await acquire(stateDir, options)
+  } catch (error) {
+    const fault = describeFsFault(error)
+    if (fault === null) throw error
+    throw new UserError(`${stateLockPath(stateDir)}: cannot take the state lock: ${fault}`, {
+      hint: `Free space in, or make writable, the state folder ${stateDir}, then run compctl again.`,
+    })
+  }
+}
+
+async function acquire(stateDir: string, options: AcquireOptions): Promise<HeldStateLock> {
   await makePrivateDir(stateDir)
   const path = stateLockPath(stateDir)
   await removeAbandonedTemporaries(path)

@@ -5,6 +5,7 @@ import validateFile from '../model/generated/validate-compctl.js'
 import validateState from '../model/generated/validate-state.js'
 import type {CompctlState} from '../model/generated/state.js'
 import {UserError} from '../errors.js'
+import {describeFsFault} from '../util/fs-fault.js'
 import {makePrivateDir, openPrivate, PRIVATE_FILE_MODE} from '../util/private-files.js'
 import {InputFileError, readInputFile} from '../util/read-input.js'
 import {removeAbandonedTemporaries, temporaryPath} from './temporary.js'
@@ -26,21 +27,10 @@ const MAX_STATE_BYTES = 256 * 1024 * 1024
 /** A real state nests a dozen levels; a forged one could nest deep enough to overflow the stack of whatever walks it. */
 const MAX_STATE_DEPTH = 64
 
-const FS_CAUSES: Record<string, string> = {
-  ENOSPC: 'no space left on the device',
-  EDQUOT: 'the disk quota is exceeded',
-  EROFS: 'the file system is read-only',
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  EIO: 'an input/output error',
-}
-
 /** The state could not be written (a full disk, a read-only or unwritable folder): one line naming the file and the cause. */
 export class StateWriteError extends UserError {
   constructor(path: string, cause: unknown) {
-    const code = (cause as NodeJS.ErrnoException).code
-    const why = (code && FS_CAUSES[code]) ?? code ?? (cause as Error).message
-    super(`${path}: cannot write the state: ${why}${code && FS_CAUSES[code] ? ` (${code})` : ''}`, {
+    super(`${path}: cannot write the state: ${describeFsFault(cause) ?? (cause as Error).message}`, {
       hint: `Free space in, or make writable, the state folder ${dirname(path)}, then run compctl again.`,
     })
   }
