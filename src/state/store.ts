@@ -102,7 +102,8 @@ export class FileStateStore implements StateStore {
     if (deeperThan(data, MAX_STATE_DEPTH)) throw await this.corrupt(`nested deeper than ${MAX_STATE_DEPTH} levels`)
     if (!validateState(data)) {
       const first = validateState.errors?.[0]
-      throw await this.corrupt(`${first?.instancePath || '/'} ${first?.message ?? 'does not match schemas/state.schema.json'}`)
+      const name = first?.propertyName === undefined ? '' : ` name ${JSON.stringify(first.propertyName)}`
+      throw await this.corrupt(`${first?.instancePath || '/'}${name} ${first?.message ?? 'does not match schemas/state.schema.json'}`)
     }
     const state = data as CompctlState
     const specProblem = recordedSpecProblem(state)
