@@ -4,7 +4,7 @@ import {hostname} from 'node:os'
 import {join} from 'node:path'
 import {UserError} from '../errors.js'
 import {ownUid, readRealUid, readStartTime} from '../process/observe.js'
-import {openPrivate, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE} from '../util/private-files.js'
+import {makePrivateDir, openPrivate, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE} from '../util/private-files.js'
 import {assertLockName, holderOf, newRequestId, PendingRequest, requestRecord, splitQueue, type RequestRecord} from './pending.js'
 import {LockAbortedError, type AcquireRequest, type HeldLock, type LockBackend, type LockHolder, type LockStatus} from './types.js'
 
@@ -187,7 +187,7 @@ export class FileLockBackend implements LockBackend {
       }
       let info: Stats
       try {
-        await mkdir(this.root, {recursive: true, mode: PRIVATE_DIR_MODE})
+        await makePrivateDir(this.root)
         info = await stat(this.root)
       } catch (error) {
         throw new UserError(`cannot create the lock folder ${this.root}: ${(error as Error).message}`, {
