@@ -12,7 +12,10 @@ import {describeWithTmpfs, mountTmpfs} from './helpers.js'
  */
 
 const mounts: Array<{unmount(): void}> = []
+const projects: string[] = []
 afterEach(() => {
+  // Were the process not stopped (the failure this tests for), it must not outlive the test.
+  for (const dir of projects.splice(0)) for (const {pid} of launchedProcesses(dir)) process.kill(-pid, 'SIGKILL')
   for (const mount of mounts.splice(0)) mount.unmount()
 })
 
@@ -29,6 +32,7 @@ describeWithTmpfs('safety: a full disk and a read-only state folder (item 5)', (
     mounts.push(disk)
     const dir = join(disk.dir, 'project')
     mkdirSync(dir)
+    projects.push(dir)
     // preStart runs after the intent is written and before the launch: it fills the disk, so the
     // launch happens and its record cannot be written.
     const marker = `full-${randomBytes(4).toString('hex')}`
