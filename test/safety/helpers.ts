@@ -3,7 +3,7 @@ import {chmodSync, mkdirSync, mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {randomBytes} from 'node:crypto'
-import {afterAll, beforeAll, describe} from 'vitest'
+import {afterAll, afterEach, beforeAll, describe} from 'vitest'
 import {BIN, testEnv, type CliResult} from '../helpers/cli.js'
 import {inCi} from '../locks/etcd-server.js'
 
@@ -118,10 +118,16 @@ export function compctlAs(user: TestUser, args: string[], options: {cwd: string;
   return {code: result.status, stdout: result.stdout, stderr: result.stderr}
 }
 
-/** A folder every user may create in (sticky, like /tmp), to serve as TMPDIR for several users. */
+const sharedFolders: string[] = []
+afterEach(() => {
+  for (const dir of sharedFolders.splice(0)) rmSync(dir, {recursive: true, force: true})
+})
+
+/** A folder every user may create in (sticky, like /tmp), to serve as TMPDIR for several users; removed after the test. */
 export function sharedTmp(): string {
   const dir = mkdtempSync(join(tmpdir(), 'compctl-shared-tmp-'))
   chmodSync(dir, 0o1777)
+  sharedFolders.push(dir)
   return dir
 }
 

@@ -84,6 +84,21 @@ describeAsRoot('safety: the lock folder (item 3)', () => {
     if (message !== 'is a symlink') expect(readdirSync(planted)).toEqual([])
   })
 
+  it('a project folder planted as a symlink in a shared lock folder is refused; nothing is made through it', () => {
+    const tmp = sharedTmp()
+    const shared = join(tmp, 'locks')
+    mkdirSync(shared)
+    chownSync(shared, 0, user().sharedGroup.gid)
+    chmodSync(shared, 0o2770)
+    const project = `p${randomBytes(3).toString('hex')}`
+    const target = folderOf(user(), tmp, 'attacker-target')
+    asUser(['ln', '-s', target, join(shared, project)], user())
+    const result = compctl(['apply', '--auto-approve'], {cwd: projectAsRoot(lockedComponent(project, shared))})
+    expect(result.code).toBe(1)
+    expect(result.stdout + result.stderr).toContain(`${join(shared, project)}: the lock folder is a symlink`)
+    expect(readdirSync(target)).toEqual([])
+  })
+
   it('a group-shared settings.locks.dir works for both users; forged, malformed, FIFO and symlinked entries are reported once and ignored', () => {
     const tmp = sharedTmp()
     const shared = join(tmp, 'locks')
