@@ -1,10 +1,10 @@
-import {appendFileSync, mkdirSync} from 'node:fs'
 import {join, resolve} from 'node:path'
 import type {Change, Expect, Target} from '../model/generated/compctl.js'
 import type {TargetOutcome} from '../model/generated/state.js'
 import {batchesOf} from '../planner/plan.js'
 import {type CommandSpec, describeCommand, runCommand} from '../process/run-command.js'
 import {durationMs} from '../util/duration.js'
+import {appendPrivateSync, makePrivateDirSync} from '../util/private-files.js'
 import {selectBackout} from './backout.js'
 import {type CommandFailure, type PhaseName, unmetExpectation} from './expect.js'
 import {commandFor, targetsOf, varsFor} from './vars.js'
@@ -66,7 +66,7 @@ export async function runChange(context: ChangeRunContext): Promise<ChangeRunRes
   const onFailure = change.onFailure ?? 'abort'
   const targets = new Map(targetsOf(change).map((t) => [t.name, t]))
   const logDir = join(resolve(baseDir, context.stateDir), 'logs', 'changes', name)
-  mkdirSync(logDir, {recursive: true})
+  makePrivateDirSync(logDir)
   const logFileOf = (target: string) => join(logDir, `${target}.log`)
   const progress = context.onProgress ?? (() => {})
   const interrupted = () => signal?.aborted === true
@@ -88,7 +88,7 @@ export async function runChange(context: ChangeRunContext): Promise<ChangeRunRes
     const vars = varsFor(change, target)
     const logFile = logFileOf(target.name)
     const timeoutMs = durationMs(phase.timeout, DEFAULT_TIMEOUT_MS)
-    appendFileSync(logFile, `\n=== ${new Date().toISOString()} ${phaseName} (attempt ${attempt}) ===\n`)
+    appendPrivateSync(logFile, `\n=== ${new Date().toISOString()} ${phaseName} (attempt ${attempt}) ===\n`)
     // Views prefix the target name themselves.
     progress({message: attempt > 1 ? `${phaseName} (attempt ${attempt})` : phaseName, target: target.name, phase: phaseName, attempt})
     for (const raw of phase.run) {
@@ -111,7 +111,7 @@ export async function runChange(context: ChangeRunContext): Promise<ChangeRunRes
       })
       const unmet = unmetExpectation(result, phase.expect, timeoutMs)
       if (unmet === null) continue
-      appendFileSync(logFile, `compctl: ${phaseName} failed: ${unmet}\n`)
+      appendPrivateSync(logFile, `compctl: ${phaseName} failed: ${unmet}\n`)
       return {
         ok: false,
         interrupted: result.aborted,

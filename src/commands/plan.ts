@@ -1,9 +1,10 @@
-import {appendFile, writeFile} from 'node:fs/promises'
+import {appendFile} from 'node:fs/promises'
 import {Flags} from '@oclif/core'
 import {formatProblem, UserError} from '../errors.js'
 import {PLAN_FORMATS} from '../views/plan-formats.js'
 import {BaseCommand, colorFlag, fileFlag} from './base.js'
 import {stateFlags, stateOptions} from './state-flags.js'
+import {writePrivateFile} from '../util/private-files.js'
 
 export default class Plan extends BaseCommand {
   static override summary = 'Show what apply would do: the ordered steps, why each happens, and what each changes.'
@@ -44,7 +45,7 @@ export default class Plan extends BaseCommand {
     })
     for (const warning of config.warnings) this.note(formatProblem(warning))
     if (flags.out) {
-      await writeFile(flags.out, JSON.stringify(plan, null, 2) + '\n').catch((error: NodeJS.ErrnoException) => {
+      await writePrivateFile(flags.out, JSON.stringify(plan, null, 2) + '\n').catch((error: NodeJS.ErrnoException) => {
         throw new UserError(`${flags.out}: cannot save the plan: ${error.code === 'ENOENT' ? 'its folder does not exist' : error.message}`)
       })
       this.note(`Saved the plan to ${flags.out}; run it with: compctl apply ${flags.out}`)

@@ -1,5 +1,5 @@
 import {isUtf8} from 'node:buffer'
-import {readFile, stat} from 'node:fs/promises'
+import {stat} from 'node:fs/promises'
 import {basename, dirname, extname, resolve} from 'node:path'
 import validateFile from '../model/generated/validate-compctl.js'
 import type {CompctlFile} from '../model/generated/compctl.js'
@@ -8,6 +8,7 @@ import {parseJson} from './json.js'
 import {formatPath, lineColumns, locateOffset, type PathSegment, type SourceNode} from './locate.js'
 import {schemaProblems} from './schema-messages.js'
 import {semanticProblems} from './semantic.js'
+import {readInputFile} from '../util/read-input.js'
 import {parseYaml, type ParsedFile} from './yaml.js'
 
 /** A desired-state file that passed validation, with the paths it implies. */
@@ -57,7 +58,8 @@ export async function loadConfig(path: string): Promise<LoadResult> {
     if (info.isDirectory()) throw new UserError(`${shown}: is a folder, not a file`, {hint: 'Point at the desired-state file inside it with -f FILE.'})
     if (info.size > MAX_FILE_BYTES)
       return invalid([problemAt(shown, `the file is ${(info.size / 1048576).toFixed(1)} MB; compctl reads desired-state files up to ${MAX_FILE_BYTES / 1048576} MB`)])
-    bytes = await readFile(absolute)
+    // Only a regular file, and never more than the limit: a FIFO or /dev/zero passes the stat above.
+    bytes = await readInputFile(shown, 'the desired-state file', MAX_FILE_BYTES)
   } catch (error) {
     if (error instanceof UserError) throw error
     if ((error as NodeJS.ErrnoException).code === 'ENOENT')
@@ -181,7 +183,10 @@ export async function loadConfigOrThrow(path: string): Promise<LoadedConfig> {
 /** Locates problems found after the file was loaded (against the state, say) in the file as it is now. */
 export async function locateInFile(config: LoadedConfig, found: ReadonlyArray<{path: PathSegment[]; message: string}>): Promise<Problem[]> {
   // A file that changed or went away since it was loaded is pointed at as well as it can be.
-  const text = await readFile(config.file, 'utf8').catch(() => '')
+  const text = await readInputFile(config.file, 'the desired-state file', MAX_FILE_BYTES).then(
+    (bytes) => bytes.toString('utf8'),
+    () => '',
+  )
   const parsed = extname(config.file).toLowerCase() === '.json' ? parseJsonFile(text) : parseYaml(text)
   const tree = parsed.ok ? parsed.sourceTree() : undefined
   const position = lineColumns(text)

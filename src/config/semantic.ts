@@ -207,10 +207,32 @@ function nearest(name: string, known: Iterable<string>): string {
 
 const SHELLS = new Set(['sh', 'bash', 'dash', 'ash', 'ksh', 'mksh', 'zsh'])
 
-/** In `[sh, -c, SCRIPT, ...]` (options may come first), the index of SCRIPT; -1 for any other argv. */
-function shellScriptIndex(argv: unknown[]): number {
-  if (typeof argv[0] !== 'string' || !SHELLS.has(basename(argv[0]))) return -1
-  for (let i = 1; i < argv.length; i++) {
+/** Options whose next argument is code that a program runs: python3 -c, su -c, perl -e, node --eval, find -exec. */
+const CODE_OPTIONS = new Set(['-c', '-ec', '-exec', '-e', '--eval'])
+
+/**
+ * The arguments of an argv that a program runs as code, each with the program: the script of a
+ * shell with -c anywhere in the argv (`env sh -c`, `timeout 5 bash -ec`, `find … -exec sh -c`), and
+ * the argument after any of CODE_OPTIONS (`python3 -c`, `su root -c`). The arguments after a
+ * script are its positional parameters, passed as they are: no code.
+ */
+function codeArguments(argv: unknown[]): Map<number, {program: string; shell: boolean}> {
+  const found = new Map<number, {program: string; shell: boolean}>()
+  argv.forEach((arg, i) => {
+    if (typeof arg !== 'string') return
+    if (SHELLS.has(basename(arg))) {
+      const script = shellScriptIndex(argv, i)
+      if (script !== -1 && !found.has(script)) found.set(script, {program: arg, shell: true})
+    } else if (CODE_OPTIONS.has(arg) && i + 1 < argv.length && !found.has(i + 1)) {
+      found.set(i + 1, {program: String(argv[0]), shell: false})
+    }
+  })
+  return found
+}
+
+/** In `[sh, -c, SCRIPT, ...]` starting at `start` (options may come first), the index of SCRIPT; -1 when that shell runs no -c script. */
+function shellScriptIndex(argv: unknown[], start: number): number {
+  for (let i = start + 1; i < argv.length; i++) {
     const arg = argv[i]
     if (typeof arg !== 'string' || !/^([-+][A-Za-z]+|--[a-z][a-z-]*)$/.test(arg)) return -1
     if (arg === '-o' || arg === '+o') i++
@@ -244,7 +266,7 @@ function changeProblems(name: string, change: Obj): SemanticProblem[] {
   if (Array.isArray(change.backout)) change.backout.forEach((entry, i) => phaseCommands(entry, ['changes', name, 'backout', i]))
 
   for (const {path, argv} of commands) {
-    const script = shellScriptIndex(argv)
+    const code = codeArguments(argv)
     argv.forEach((arg, j) => {
       if (typeof arg !== 'string') return
       for (const match of arg.matchAll(VAR_REF)) {
@@ -257,11 +279,12 @@ function changeProblems(name: string, change: Obj): SemanticProblem[] {
             path: [...path, j],
             message: `\${${variable}} is not defined for target${missing.length > 1 ? 's' : ''} ${missing.join(', ')}: define it in the target's vars or the change's vars`,
           })
-        if (j === script)
+        const runner = code.get(j)
+        if (runner)
           problems.push({
             path: [...path, j],
             severity: 'warning',
-            message: `\${${variable}} is pasted into the script ${String(argv[0])} runs, so a value holding quotes, ; or $( ) runs as shell code: write "$${variable}" instead (every command gets the vars as environment variables)`,
+            message: `\${${variable}} is pasted into the script ${runner.program} runs, so a value holding quotes, ; or $( ) runs as ${runner.shell ? `shell code: write "$${variable}" instead` : `code: read the environment variable ${variable} instead`} (every command gets the vars as environment variables)`,
           })
       }
     })

@@ -1,5 +1,5 @@
 import {randomUUID} from 'node:crypto'
-import {mkdir, stat} from 'node:fs/promises'
+import {stat} from 'node:fs/promises'
 import {dirname, join, resolve} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 import type {Component} from '../model/generated/compctl.js'
@@ -11,6 +11,7 @@ import {runCommand, type CommandSpec} from '../process/run-command.js'
 import {signalProcess, stopProcess} from '../process/stop.js'
 import type {StateJournal} from '../state/journal.js'
 import {durationMs} from '../util/duration.js'
+import {makePrivateDir} from '../util/private-files.js'
 import {nowIso, type StepContext, type StepResult} from './step-context.js'
 import {tailLines} from './tail.js'
 
@@ -79,7 +80,7 @@ async function startProcess(ctx: StepContext, spec: Component): Promise<StepResu
   let backoff = durationMs(spec.restart?.backoff, 1000)
   const cwd = resolve(plan.source.baseDir, spec.cwd ?? '.')
   const logFile = componentLogFile(plan.source.stateDir, name)
-  await mkdir(dirname(logFile), {recursive: true})
+  await makePrivateDir(dirname(logFile))
   let lastError = ''
 
   for (let attempt = 1; attempt <= attempts; attempt++) {

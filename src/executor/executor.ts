@@ -67,6 +67,8 @@ export class Executor {
   private readonly status = new Map<string, StepStatus>()
   private readonly running = new Map<string, Promise<void>>()
   private readonly kill = new AbortController()
+  /** Aborted by the first interrupt: a step still waiting for its lock has not begun, so it gives up at once. */
+  private readonly lockWaits = new AbortController()
   private readonly errors: string[] = []
   /** Why no new step may begin (interrupt, system down, a change's abort), or null. */
   private haltReason: string | null = null
@@ -77,14 +79,17 @@ export class Executor {
     for (const step of options.plan.steps) this.status.set(step.id, 'waiting')
     // Each running step listens for the kill: up to `parallelism` listeners is expected, not a leak.
     setMaxListeners(options.parallelism + 10, this.kill.signal)
+    setMaxListeners(0, this.lockWaits.signal)
   }
 
   /** Ctrl-C: the first lets running steps finish and begins no new one; the second kills them. */
   interrupt(): void {
     this.interrupts++
     this.options.emit({type: 'interrupt', count: this.interrupts, running: this.running.size})
-    if (this.interrupts === 1) this.haltReason ??= 'interrupted'
-    else this.kill.abort()
+    if (this.interrupts === 1) {
+      this.haltReason ??= 'interrupted'
+      this.lockWaits.abort()
+    } else this.kill.abort()
   }
 
   async run(): Promise<RunOutcome> {
@@ -152,7 +157,7 @@ export class Executor {
     let lostLock: string | null = null
     let result: StepResult
     try {
-      held = await this.takeLock(step, stepAbort.signal)
+      held = await this.takeLock(step, AbortSignal.any([stepAbort.signal, this.lockWaits.signal]))
       void held?.lost.then((reason) => {
         lostLock = reason
         stepAbort.abort()

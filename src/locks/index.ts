@@ -1,5 +1,6 @@
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
+import {ownUid} from '../process/observe.js'
 import {durationMs} from '../util/duration.js'
 import {EtcdLockBackend} from './etcd-backend.js'
 import {FileLockBackend} from './file-backend.js'
@@ -11,9 +12,9 @@ const DEFAULT_ENDPOINTS = ['http://127.0.0.1:2379']
 const DEFAULT_PREFIX = '/compctl'
 const DEFAULT_TTL_MS = 15_000
 
-/** The file backend's folder when `settings.locks.dir` is not set. */
+/** The file backend's folder when `settings.locks.dir` is not set: one per user, private to it. */
 export function defaultLockDir(): string {
-  return join(tmpdir(), 'compctl-locks')
+  return join(tmpdir(), `compctl-locks-${ownUid()}`)
 }
 
 /**
@@ -33,6 +34,6 @@ export async function openLockBackend(settings: LockSettings | undefined, projec
       project,
     )
   }
-  const dir = settings?.dir === undefined ? defaultLockDir() : resolve(options.baseDir ?? process.cwd(), settings.dir)
-  return new FileLockBackend(dir, project)
+  if (settings?.dir === undefined) return new FileLockBackend(defaultLockDir(), project, {privateRoot: true})
+  return new FileLockBackend(resolve(options.baseDir ?? process.cwd(), settings.dir), project)
 }

@@ -1,6 +1,6 @@
 import {readdirSync, readFileSync} from 'node:fs'
 import type {CompctlState} from '../model/generated/state.js'
-import {readStartTime, type ProcessIdentity} from './observe.js'
+import {isOwnUser, readStartTime, refusedPid, type ProcessIdentity} from './observe.js'
 
 const LAUNCH_ENV = 'COMPCTL_LAUNCH_ID='
 
@@ -26,6 +26,8 @@ export function findLaunched(launchIds: ReadonlySet<string>): Map<string, Proces
     const id = environ.slice(at + LAUNCH_ENV.length, end === -1 ? undefined : end)
     if (!launchIds.has(id)) continue
     const pid = Number(entry)
+    // The id is in the state, readable by whoever reads it: only a process of compctl's own user that it could have launched counts.
+    if (refusedPid(pid) !== null || !isOwnUser(pid)) continue
     const startTime = readStartTime(pid)
     // The group leader is the launched process; its children inherit the variable too.
     const known = found.get(id)

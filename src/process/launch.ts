@@ -1,7 +1,8 @@
 import {spawn} from 'node:child_process'
-import {closeSync, mkdirSync, openSync, statSync} from 'node:fs'
+import {closeSync, statSync} from 'node:fs'
 import {dirname} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
+import {makePrivateDirSync, openPrivateSync} from '../util/private-files.js'
 import {readProcStat, readStartTime, type ProcessIdentity} from './observe.js'
 import {describeCommand, type CommandSpec} from './run-command.js'
 
@@ -54,10 +55,10 @@ export async function launch(request: LaunchRequest): Promise<LaunchedProcess> {
   const {command, cwd, logFile} = request
   const [program, ...args] = typeof command === 'string' ? ['/bin/sh', '-c', command] : command
   if (program === undefined || program === '') throw new Error(`could not start ${describeCommand(command)}: the command is empty`)
-  mkdirSync(dirname(logFile), {recursive: true})
+  makePrivateDirSync(dirname(logFile))
   // The child writes to the log file's own fd, never a pipe through compctl, so its output does not
   // depend on compctl living on.
-  const logFd = openSync(logFile, 'a')
+  const logFd = openPrivateSync(logFile, 'a')
   let child
   try {
     // node:child_process, not execa: execa's async API pipes `{file}` output targets through this process, and its types refuse a raw fd.

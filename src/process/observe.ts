@@ -40,6 +40,43 @@ export function readProcStat(pid: number): ProcStat | null {
   return {pid, zombie: fields[0] === 'Z' || fields[0] === 'X', pgid: Number(fields[2]), startTime}
 }
 
+/** The real uid of a process (/proc/PID/status), or null when there is no such process. */
+export function readRealUid(pid: number): number | null {
+  let status: string
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  } catch {
+    return null
+  }
+  const uid = /^Uid:\s+(\d+)/m.exec(status)
+  return uid ? Number(uid[1]) : null
+}
+
+/** compctl's own user: only processes of this real uid are ever signalled, stopped or adopted. */
+export function ownUid(): number {
+  return process.getuid?.() ?? -1
+}
+
+/** Whether the process runs as compctl's own user. */
+export function isOwnUser(pid: number): boolean {
+  return readRealUid(pid) === ownUid()
+}
+
+let ownGroup: number | undefined
+
+/**
+ * Why compctl refuses to signal `pid` as a component (its process and its group), or null. pid 0
+ * and -1 address whole sets of processes in kill(2), pid 1 is init, and compctl's own process and
+ * group are never a component's: a state naming any of them is corrupt or forged.
+ */
+export function refusedPid(pid: number): string | null {
+  if (!Number.isInteger(pid) || pid <= 1) return `pid ${pid} is never a component's (compctl signals no pid or process group below 2)`
+  if (pid === process.pid) return `pid ${pid} is compctl's own process`
+  ownGroup ??= readProcStat(process.pid)?.pgid
+  if (pid === ownGroup) return `pid ${pid} is compctl's own process group`
+  return null
+}
+
 /** The start time of a live process, or null when there is none (gone or a zombie). */
 export function readStartTime(pid: number): number | null {
   const stat = readProcStat(pid)
@@ -56,10 +93,14 @@ export function processExists(pid: number): boolean {
   }
 }
 
+/**
+ * What is at a recorded identity now. A process of another user, or one compctl may never signal
+ * (refusedPid), is never the recorded one, whatever its start time.
+ */
 export function observe(identity: ProcessIdentity): Observation {
   const startTime = readStartTime(identity.pid)
   if (startTime === null) return {alive: false, sameProcess: false}
-  return {alive: true, sameProcess: startTime === identity.startTime}
+  return {alive: true, sameProcess: startTime === identity.startTime && refusedPid(identity.pid) === null && isOwnUser(identity.pid)}
 }
 
 /** A process's argv as /proc/PID/cmdline holds it; null when it cannot be read (gone, a kernel thread, no /proc). */

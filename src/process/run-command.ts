@@ -1,4 +1,5 @@
-import {appendFileSync} from 'node:fs'
+import {appendPrivateSync} from '../util/private-files.js'
+import {refusedPid} from './observe.js'
 
 /** A command as the file format has it: argv (no shell) or one string for `/bin/sh -c`. */
 export type CommandSpec = string | readonly string[]
@@ -38,7 +39,7 @@ export function describeCommand(command: CommandSpec): string {
 const KILL_GRACE_MS = 2000
 
 function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
-  if (pid === undefined) return
+  if (pid === undefined || refusedPid(pid) !== null) return
   try {
     process.kill(-pid, signal)
   } catch {}
@@ -52,7 +53,7 @@ export async function runCommand(command: CommandSpec, options: RunOptions): Pro
   const {execa} = await import('execa')
   const [file, ...args] = typeof command === 'string' ? ['/bin/sh', '-c', command] : command
   const started = performance.now()
-  if (options.logFile) appendFileSync(options.logFile, `$ ${describeCommand(command)}\n`)
+  if (options.logFile) appendPrivateSync(options.logFile, `$ ${describeCommand(command)}\n`)
   const child = execa(file!, args, {
     cwd: options.cwd,
     env: options.env,
@@ -84,7 +85,7 @@ export async function runCommand(command: CommandSpec, options: RunOptions): Pro
     let partial = ''
     child[stream]?.on('data', (chunk: Buffer) => {
       const text = chunk.toString('utf8')
-      if (options.logFile) appendFileSync(options.logFile, text)
+      if (options.logFile) appendPrivateSync(options.logFile, text)
       if (!options.onLine) return
       const lines = (partial + text).split('\n')
       partial = lines.pop()!
@@ -99,7 +100,7 @@ export async function runCommand(command: CommandSpec, options: RunOptions): Pro
   clearTimeout(timer)
   options.signal?.removeEventListener('abort', onAbort)
   const startError = result.failed && result.exitCode === undefined && !result.isTerminated ? (result.originalMessage || result.shortMessage || "could not start") : null
-  if (startError && options.logFile) appendFileSync(options.logFile, `compctl: could not run it: ${startError}\n`)
+  if (startError && options.logFile) appendPrivateSync(options.logFile, `compctl: could not run it: ${startError}\n`)
   return {
     exitCode: result.exitCode ?? null,
     signal: result.signal ?? null,

@@ -1,7 +1,7 @@
 import {readdirSync} from 'node:fs'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {formatMs} from '../util/duration.js'
-import {observe, readProcStat, type ProcessIdentity, type ProcStat} from './observe.js'
+import {isOwnUser, observe, readProcStat, readStartTime, refusedPid, type ProcessIdentity, type ProcStat} from './observe.js'
 
 export type StopOutcome = 'stopped' | 'killed' | 'already-gone' | 'not-ours'
 
@@ -69,6 +69,9 @@ class GroupWatch {
 }
 
 function send(target: number, signal: NodeJS.Signals): boolean {
+  // The second line of defence: whatever the state says, kill(2) never gets -1, 0, 1 or compctl itself.
+  const refused = refusedPid(Math.abs(target))
+  if (refused !== null) throw new Error(`refused to send ${signal} to ${target < 0 ? 'process group' : 'pid'} ${Math.abs(target)}: ${refused}`)
   try {
     process.kill(target, signal)
     return true
@@ -83,10 +86,23 @@ function send(target: number, signal: NodeJS.Signals): boolean {
  * signalled once either way. False when nothing was there to signal.
  */
 function sendToComponent(identity: ProcessIdentity, signal: NodeJS.Signals): boolean {
-  const sentToGroup = send(-identity.pid, signal)
+  const sentToGroup = sendToGroup(identity.pid, signal)
   const leader = observe(identity)
   const leaderElsewhere = leader.alive && leader.sameProcess && readProcStat(identity.pid)?.pgid !== identity.pid
   return (leaderElsewhere && send(identity.pid, signal)) || sentToGroup
+}
+
+/**
+ * Signals the group at once when every live member is compctl's user's; otherwise (a member that
+ * changed its user) only the members of compctl's user, one by one.
+ */
+function sendToGroup(pgid: number, signal: NodeJS.Signals): boolean {
+  const members = groupMembers(pgid).filter((member) => !member.zombie)
+  const own = members.filter((member) => isOwnUser(member.pid))
+  if (own.length === members.length) return send(-pgid, signal)
+  let sent = false
+  for (const member of own) sent = send(member.pid, signal) || sent
+  return sent
 }
 
 async function waitUntilGone(identity: ProcessIdentity, timeoutMs: number): Promise<boolean> {
@@ -108,7 +124,7 @@ async function waitUntilGone(identity: ProcessIdentity, timeoutMs: number): Prom
  * members are the component's own leftovers (what its leader ran in the background).
  */
 function leftoversOf(identity: ProcessIdentity): ProcStat[] {
-  return groupMembers(identity.pid).filter((member) => !member.zombie && member.startTime >= identity.startTime)
+  return groupMembers(identity.pid).filter((member) => !member.zombie && member.startTime >= identity.startTime && isOwnUser(member.pid))
 }
 
 /**
@@ -121,8 +137,10 @@ export async function stopProcess(identity: ProcessIdentity, options: StopOption
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
   const progress = options.onProgress ?? (() => {})
   const {pid} = identity
+  const refused = refusedPid(pid)
+  if (refused !== null) return {outcome: 'not-ours', detail: `${refused}; not signalled`}
   const leader = observe(identity)
-  if (leader.alive && !leader.sameProcess) return {outcome: 'not-ours', detail: `pid ${pid} is now another process (its start time differs from the recorded one); not signalled`}
+  if (leader.alive && !leader.sameProcess) return {outcome: 'not-ours', detail: notOursDetail(identity)}
   let leftNote = ''
   if (!leader.alive) {
     const leftovers = leftoversOf(identity)
@@ -144,8 +162,15 @@ export async function stopProcess(identity: ProcessIdentity, options: StopOption
   return {outcome: 'killed', detail: `${leftNote}did not stop within ${formatMs(timeoutMs)} of ${signal}; killed with SIGKILL${remaining}`}
 }
 
+function notOursDetail(identity: ProcessIdentity): string {
+  if (readStartTime(identity.pid) === identity.startTime)
+    return `pid ${identity.pid} belongs to another user (compctl signals only its own user's processes); not signalled`
+  return `pid ${identity.pid} is now another process (its start time differs from the recorded one); not signalled`
+}
+
 /** Sends a signal (e.g. reload's SIGHUP) to the process group, only if the identity still matches. */
 export function signalProcess(identity: ProcessIdentity, signal: NodeJS.Signals): 'sent' | 'gone' | 'not-ours' {
+  if (refusedPid(identity.pid) !== null) return 'not-ours'
   const leader = observe(identity)
   if (!leader.alive) return 'gone'
   if (!leader.sameProcess) return 'not-ours'

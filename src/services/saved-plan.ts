@@ -1,18 +1,16 @@
-import {readFile} from 'node:fs/promises'
 import validatePlan from '../model/generated/validate-plan.js'
 import type {CompctlPlan} from '../model/generated/plan.js'
 import {UserError} from '../errors.js'
 import type {LoadedConfig} from '../config/load.js'
 import type {CompctlFile} from '../model/generated/compctl.js'
+import {readInputFile} from '../util/read-input.js'
+
+/** Plans are a few hundred KB at most; the limit only bounds a wrong file. */
+const MAX_PLAN_BYTES = 64 * 1024 * 1024
 
 /** Reads a plan saved by `compctl plan --out`, checking it against schemas/plan.schema.json. */
 export async function readSavedPlan(path: string): Promise<CompctlPlan> {
-  let text: string
-  try {
-    text = await readFile(path, 'utf8')
-  } catch (error) {
-    throw new UserError(`${path}: cannot read the plan: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`)
-  }
+  const text = (await readInputFile(path, 'the saved plan', MAX_PLAN_BYTES)).toString('utf8')
   let data: unknown
   try {
     data = JSON.parse(text)

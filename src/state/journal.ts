@@ -35,12 +35,10 @@ export class StateJournal {
   private flush(): Promise<void> {
     if (this.queued) return this.queued
     if (!this.inFlight) return this.startWrite()
-    this.queued = this.inFlight
-      .catch(() => undefined)
-      .then(() => {
-        this.queued = null
-        return this.startWrite()
-      })
+    this.queued = this.inFlight.then(() => {
+      this.queued = null
+      return this.startWrite()
+    })
     return this.queued
   }
 

@@ -1,11 +1,13 @@
 import {randomUUID} from 'node:crypto'
-import {link, mkdir, open, readFile, rename, unlink} from 'node:fs/promises'
+import {link, readFile, rename, unlink} from 'node:fs/promises'
 import {hostname, userInfo} from 'node:os'
 import {join} from 'node:path'
 import {setTimeout as delay} from 'node:timers/promises'
 import {UserError} from '../errors.js'
 import {processExists, readStartTime} from '../process/observe.js'
 import {formatMs} from '../util/duration.js'
+import {describeFsFault} from '../util/fs-fault.js'
+import {makePrivateDir, openPrivate} from '../util/private-files.js'
 import {removeAbandonedTemporaries, temporaryPath} from './temporary.js'
 
 export const STATE_LOCK_FILE = 'compctl.lock'
@@ -61,7 +63,19 @@ export function stateLockPath(stateDir: string): string {
  * (on this host) is taken over. Fails with a UserError naming the holder.
  */
 export async function acquireStateLock(stateDir: string, options: AcquireOptions): Promise<HeldStateLock> {
-  await mkdir(stateDir, {recursive: true})
+  try {
+    return await acquire(stateDir, options)
+  } catch (error) {
+    const fault = describeFsFault(error)
+    if (fault === null) throw error
+    throw new UserError(`${stateLockPath(stateDir)}: cannot take the state lock: ${fault}`, {
+      hint: `Free space in, or make writable, the state folder ${stateDir}, then run compctl again.`,
+    })
+  }
+}
+
+async function acquire(stateDir: string, options: AcquireOptions): Promise<HeldStateLock> {
+  await makePrivateDir(stateDir)
   const path = stateLockPath(stateDir)
   await removeAbandonedTemporaries(path)
   const info = ownInfo(options.operation, options.version)
@@ -205,7 +219,7 @@ async function clearDeadMarker(markerPath: string): Promise<void> {
 /** Creates `path` with `text` only if it does not exist; readers never see it partly written. */
 async function createExclusive(path: string, text: string): Promise<boolean> {
   const temporary = temporaryPath(path)
-  const handle = await open(temporary, 'wx')
+  const handle = await openPrivate(temporary, 'wx')
   try {
     try {
       await handle.writeFile(text)

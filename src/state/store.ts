@@ -1,9 +1,13 @@
 import {randomUUID} from 'node:crypto'
-import {access, copyFile, link, mkdir, open, readFile, rename, unlink} from 'node:fs/promises'
-import {join} from 'node:path'
+import {access, chmod, copyFile, link, open, rename, unlink} from 'node:fs/promises'
+import {dirname, join} from 'node:path'
+import validateFile from '../model/generated/validate-compctl.js'
 import validateState from '../model/generated/validate-state.js'
 import type {CompctlState} from '../model/generated/state.js'
 import {UserError} from '../errors.js'
+import {describeFsFault} from '../util/fs-fault.js'
+import {makePrivateDir, openPrivate, PRIVATE_FILE_MODE} from '../util/private-files.js'
+import {InputFileError, readInputFile} from '../util/read-input.js'
 import {removeAbandonedTemporaries, temporaryPath} from './temporary.js'
 
 export const STATE_FILE = 'compctl.state.json'
@@ -18,11 +22,56 @@ export interface StateStore {
   write(state: CompctlState): Promise<CompctlState>
 }
 
+/** Far above any real state; the bound only keeps a damaged or forged file from exhausting memory. */
+const MAX_STATE_BYTES = 256 * 1024 * 1024
+/** A real state nests a dozen levels; a forged one could nest deep enough to overflow the stack of whatever walks it. */
+const MAX_STATE_DEPTH = 64
+
+/** The state could not be written (a full disk, a read-only or unwritable folder): one line naming the file and the cause. */
+export class StateWriteError extends UserError {
+  constructor(path: string, cause: unknown) {
+    super(`${path}: cannot write the state: ${describeFsFault(cause) ?? (cause as Error).message}`, {
+      hint: `Free space in, or make writable, the state folder ${dirname(path)}, then run compctl again.`,
+    })
+  }
+}
+
+/** Whether `value` nests deeper than `limit` arrays or objects; iterative, so any depth is safe to check. */
+function deeperThan(value: unknown, limit: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]]
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop()!
+    if (item === null || typeof item !== 'object') continue
+    if (depth >= limit) return true
+    for (const child of Object.values(item)) stack.push([child, depth + 1])
+  }
+  return false
+}
+
+/**
+ * The recorded specs are run again (stop settings, hooks, log names): each must be what the
+ * desired-state file's schema allows, or the state is corrupt.
+ */
+function recordedSpecProblem(state: CompctlState): string | null {
+  for (const kind of ['components', 'changes'] as const) {
+    for (const [name, recorded] of Object.entries(state[kind])) {
+      if (validateFile({version: 1, [kind]: {[name]: recorded.spec}})) continue
+      const first = validateFile.errors?.[0]
+      const where = (first?.instancePath ?? '').replace(`/${kind}/${name}`, `/${kind}/${name}/spec`)
+      return `${where || `/${kind}/${name}/spec`} ${first?.message ?? 'is not a valid spec'}`
+    }
+  }
+  return null
+}
+
 export function newState(project: string): CompctlState {
   return {version: 1, lineage: randomUUID(), serial: 0, project, components: {}, changes: {}, appliedPlans: []}
 }
 
-/** A state as written by any store, or why it is not one. */
+/**
+ * A state as written by any store, or why it is not one: JSON, bounded depth, the state schema
+ * (pids >= 2, names as in the file), and every recorded spec valid for the file's schema.
+ */
 export function parseState(text: string): CompctlState | string {
   let data: unknown
   try {
@@ -30,11 +79,15 @@ export function parseState(text: string): CompctlState | string {
   } catch (error) {
     return `not JSON (${(error as Error).message})`
   }
+  // Validation and everything after it recurse through the values: bound them first.
+  if (deeperThan(data, MAX_STATE_DEPTH)) return `nested deeper than ${MAX_STATE_DEPTH} levels`
   if (!validateState(data)) {
     const first = validateState.errors?.[0]
-    return `${first?.instancePath || '/'} ${first?.message ?? 'does not match schemas/state.schema.json'}`
+    const name = first?.propertyName === undefined ? '' : ` name ${JSON.stringify(first.propertyName)}`
+    return `${first?.instancePath || '/'}${name} ${first?.message ?? 'does not match schemas/state.schema.json'}`
   }
-  return data as CompctlState
+  const state = data as CompctlState
+  return recordedSpecProblem(state) ?? state
 }
 
 /** The text every store writes for `state`. */
@@ -61,10 +114,10 @@ export class FileStateStore implements StateStore {
   async read(): Promise<CompctlState | null> {
     let text: string
     try {
-      text = await readFile(this.location, 'utf8')
+      text = (await readInputFile(this.location, 'the state', MAX_STATE_BYTES)).toString('utf8')
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null
-      throw new UserError(`${this.location}: cannot read the state: ${(error as Error).message}`)
+      if (error instanceof InputFileError && error.code === 'ENOENT') return null
+      throw error
     }
     const parsed = parseState(text)
     if (typeof parsed === 'string') throw await this.corrupt(parsed)
@@ -91,19 +144,25 @@ export class FileStateStore implements StateStore {
   private async writeNow(state: CompctlState): Promise<CompctlState> {
     const next: CompctlState = {...state, serial: state.serial + 1}
     const text = stateText(next)
-    await mkdir(this.stateDir, {recursive: true})
-    if (!this.cleaned) await removeAbandonedTemporaries(this.location)
-    this.cleaned = true
     const temporary = temporaryPath(this.location)
-    const handle = await open(temporary, 'w')
+    const backupTemporary = temporaryPath(this.backup)
     try {
-      await handle.writeFile(text)
-      await handle.sync()
-    } finally {
-      await handle.close()
+      await makePrivateDir(this.stateDir)
+      if (!this.cleaned) await removeAbandonedTemporaries(this.location)
+      this.cleaned = true
+      const handle = await openPrivate(temporary, 'w')
+      try {
+        await handle.writeFile(text)
+        await handle.sync()
+      } finally {
+        await handle.close()
+      }
+      await this.keepBackup(backupTemporary)
+      await rename(temporary, this.location)
+    } catch (error) {
+      await Promise.all([temporary, backupTemporary].map((path) => unlink(path).catch(() => undefined)))
+      throw new StateWriteError(this.location, error)
     }
-    await this.keepBackup(temporaryPath(this.backup))
-    await rename(temporary, this.location)
     await this.syncFolder()
     return next
   }
@@ -118,6 +177,8 @@ export class FileStateStore implements StateStore {
       // A file system without hard links: copy instead (the rename below is still atomic).
       await copyFile(this.location, temporary)
     }
+    // A second name shares the state's mode; a copy, or a state left by an older compctl, may be wider.
+    await chmod(temporary, PRIVATE_FILE_MODE)
     await rename(temporary, this.backup)
     // A writer killed between its two renames leaves the backup and the state as one file; rename
     // between two names of one file does nothing (POSIX), so the temporary name would stay.

@@ -36,7 +36,7 @@ async function writeState(dir: string, components: Record<string, ComponentState
 const RAN_AT = '2026-01-02T03:04:05.678Z'
 const CHANGE_RECORD: CompctlState['changes'] = {
   'add-operator': {
-    spec: {},
+    spec: {apply: {run: ['true']}},
     specHash: 'sha256:1',
     status: 'failed',
     lastRunAt: RAN_AT,

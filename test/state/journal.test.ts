@@ -21,7 +21,7 @@ describe('StateJournal', () => {
   it('makes each update durable before it resolves', async () => {
     const {journal: j, file} = journal()
     await j.update((s) => {
-      s.changes.one = {spec: {}, specHash: 'h1', status: 'running', targets: {}}
+      s.changes.one = {spec: {apply: {run: ['true']}}, specHash: 'h1', status: 'running', targets: {}}
     })
     expect(JSON.parse(readFileSync(file, 'utf8')).changes.one.specHash).toBe('h1')
   })
@@ -30,7 +30,7 @@ describe('StateJournal', () => {
     const {journal: j, file, store} = journal()
     const updates = Array.from({length: 50}, (_, i) =>
       j.update((s) => {
-        s.changes[`c${i}`] = {spec: {}, specHash: `h${i}`, status: 'success', targets: {}}
+        s.changes[`c${i}`] = {spec: {apply: {run: ['true']}}, specHash: `h${i}`, status: 'success', targets: {}}
       }),
     )
     await Promise.all(updates)
@@ -44,10 +44,10 @@ describe('StateJournal', () => {
   it('an update made while a write is under way is in the next write', async () => {
     const {journal: j, file} = journal()
     const first = j.update((s) => {
-      s.changes.a = {spec: {}, specHash: 'a', status: 'success', targets: {}}
+      s.changes.a = {spec: {apply: {run: ['true']}}, specHash: 'a', status: 'success', targets: {}}
     })
     const second = j.update((s) => {
-      s.changes.b = {spec: {}, specHash: 'b', status: 'success', targets: {}}
+      s.changes.b = {spec: {apply: {run: ['true']}}, specHash: 'b', status: 'success', targets: {}}
     })
     await first
     await second

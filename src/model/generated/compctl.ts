@@ -211,7 +211,7 @@ export interface Settings {
      */
     backend?: 'file' | 'etcd'
     /**
-     * File backend: the folder of lock files. Default: `<system temp dir>/compctl-locks`.
+     * File backend: the folder of lock files. Default: `<system temp dir>/compctl-locks-<uid>`, private to the user; set a folder shared by a group for users who share locks on one host.
      */
     dir?: string
     /**

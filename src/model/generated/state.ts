@@ -1,6 +1,14 @@
 /* Generated from schemas/ by scripts/gen-types.mjs: do not edit. */
 
 /**
+ * A component or change name, as in the desired-state file: it names log files, so it can never reach outside their folder.
+ *
+ * This interface was referenced by `CompctlState`'s JSON-Schema
+ * via the `definition` "name".
+ */
+export type Name = string
+
+/**
  * compctl's record of what it runs: <stateDir>/compctl.state.json. Written atomically after every step; the previous version is kept as compctl.state.json.backup.
  */
 export interface CompctlState {
@@ -63,7 +71,7 @@ export interface ComponentState {
    */
   status: 'starting' | 'running' | 'stopping' | 'stopped' | 'failed'
   /**
-   * Process id of the process group leader.
+   * Process id of the process group leader. Never 0 or 1 (kill(2) would address every process, or init): a state naming them is corrupt.
    */
   pid?: number | null
   /**

@@ -1,0 +1,75 @@
+import {constants} from 'node:fs'
+import {open} from 'node:fs/promises'
+import {UserError} from '../errors.js'
+
+const CHUNK_BYTES = 64 * 1024
+
+function describeKind(mode: number): string {
+  switch (mode & constants.S_IFMT) {
+    case constants.S_IFDIR:
+      return 'a folder'
+    case constants.S_IFIFO:
+      return 'a FIFO'
+    case constants.S_IFCHR:
+      return 'a character device'
+    case constants.S_IFBLK:
+      return 'a block device'
+    case constants.S_IFSOCK:
+      return 'a socket'
+    default:
+      return 'not a regular file'
+  }
+}
+
+/** A failure to read an input file: one line naming it; `code` is the errno code when there was one. */
+export class InputFileError extends UserError {
+  constructor(
+    line: string,
+    readonly code?: string,
+  ) {
+    super(line)
+  }
+}
+
+/**
+ * Reads an input compctl was pointed at (`what`: "the desired-state file", "the state", "the saved
+ * plan", "a var file", "an env file"). Only a regular file is read (a symlink to one is followed):
+ * the descriptor is opened non-blocking, so a FIFO cannot hang the open, and checked before any
+ * read. At most `maxBytes` are read, whatever the file claims its size is. Every failure is one
+ * InputFileError (a UserError) naming the path; a missing file's has code ENOENT.
+ */
+export async function readInputFile(path: string, what: string, maxBytes: number): Promise<Buffer> {
+  let handle
+  try {
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : (code ?? (error as Error).message)
+    throw new InputFileError(`${path}: cannot read ${what}: ${why}`, code)
+  }
+  try {
+    const info = await handle.stat()
+    if (!info.isFile()) throw new InputFileError(`${path}: cannot read ${what}: it is ${describeKind(info.mode)}, not a regular file`)
+    const chunks: Buffer[] = []
+    let total = 0
+    for (;;) {
+      const buffer = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, maxBytes + 1 - total))
+      const {bytesRead} = await handle.read(buffer, 0, buffer.length, null)
+      if (bytesRead === 0) break
+      total += bytesRead
+      if (total > maxBytes) throw new InputFileError(`${path}: cannot read ${what}: it is larger than ${formatBytes(maxBytes)}, the most compctl reads`)
+      chunks.push(buffer.subarray(0, bytesRead))
+    }
+    return Buffer.concat(chunks, total)
+  } catch (error) {
+    if (error instanceof UserError) throw error
+    const code = (error as NodeJS.ErrnoException).code
+    throw new InputFileError(`${path}: cannot read ${what}: ${code ?? (error as Error).message}`, code)
+  } finally {
+    await handle.close()
+  }
+}
+
+function formatBytes(bytes: number): string {
+  return bytes >= 1048576 ? `${(bytes / 1048576).toFixed(bytes % 1048576 === 0 ? 0 : 1)} MB` : `${bytes} bytes`
+}
