@@ -1,15 +1,13 @@
-import {constants} from 'node:fs'
-import {open} from 'node:fs/promises'
 import type {LoadedConfig} from '../config/load.js'
 import {UserError} from '../errors.js'
-import validateState from '../model/generated/validate-state.js'
 import type {CompctlState, ComponentState} from '../model/generated/state.js'
 import {commandArgv, sameArgv} from '../planner/plan.js'
 import {checkAdoptable, observe, processStartedAt} from '../process/observe.js'
 import {openLockedState, type StateBackend} from '../state/open.js'
-import {newState} from '../state/store.js'
+import {newState, parseState} from '../state/store.js'
 import {recordTypeOf, renameLogs, renameRecord, type RecordType} from '../state/rename.js'
 import {specHash} from '../util/canonical.js'
+import {readInputFile} from '../util/read-input.js'
 import {hashWatched} from './plan-service.js'
 
 /** Names as the file allows them: they become log file names, so nothing else may be recorded. */
@@ -131,41 +129,11 @@ export async function pushState(config: LoadedConfig, file: string, force: boole
   })
 }
 
-/** A state file to push: a regular file, JSON, valid against schemas/state.schema.json. */
+/** A state file to push: a regular file holding a state every store would accept (see parseState). */
 async function readStateFile(file: string): Promise<CompctlState> {
-  let text: string
-  let handle
-  try {
-    // Non-blocking, so a FIFO is refused instead of waiting for a writer.
-    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK)
-    const info = await handle.stat()
-    if (!info.isFile()) throw new UserError(`${file}: not a regular file; a state to push is a file written by \`compctl state pull\``)
-    if (info.size > MAX_PUSH_BYTES) throw new UserError(`${file}: ${info.size} bytes; a state to push is at most ${MAX_PUSH_BYTES} bytes`)
-    text = await handle.readFile('utf8')
-  } catch (error) {
-    if (error instanceof UserError) throw error
-    const code = (error as NodeJS.ErrnoException).code
-    throw new UserError(`${file}: cannot read the state to push: ${code === 'ENOENT' ? 'no such file' : (code ?? (error as Error).message)}`)
-  } finally {
-    await handle?.close()
-  }
-  let data: unknown
-  try {
-    data = JSON.parse(text)
-  } catch (error) {
-    throw new UserError(`${file}: not a state: not JSON (${(error as Error).message})`)
-  }
-  if (!validateState(data)) {
-    const first = validateState.errors?.[0]
-    throw new UserError(`${file}: not a state: ${first?.instancePath || '/'} ${first?.message ?? 'does not match schemas/state.schema.json'}`)
-  }
-  const state = data as CompctlState
-  for (const name of [...Object.keys(state.components), ...Object.keys(state.changes)])
-    if (!NAME.test(name)) throw new UserError(`${file}: not a state: record name ${JSON.stringify(name)} is not a valid name`)
-  // compctl would signal what the state names: never pid 0 or 1 (section 11).
-  for (const [name, record] of Object.entries(state.components))
-    if (typeof record.pid === 'number' && record.pid <= 1)
-      throw new UserError(`${file}: not a state: components.${name}.pid is ${record.pid}; compctl never manages pid 0 or 1`)
+  const text = (await readInputFile(file, 'the state to push', MAX_PUSH_BYTES)).toString('utf8')
+  const state = parseState(text)
+  if (typeof state === 'string') throw new UserError(`${file}: not a state: ${state}`)
   return state
 }
 

@@ -174,9 +174,9 @@ describe('compctl state push', () => {
     expect(bad.stderr).toBe('bad.json: not a state: /serial must be integer\n')
     const init = {version: 1, lineage: 'x', serial: 1, components: {auth: {spec: {}, specHash: 'h', status: 'running', pid: 1, startTime: 1}}, changes: {}}
     writeFileSync(join(dir, 'init.json'), JSON.stringify(init))
-    expect(compctl(['state', 'push', 'init.json', '--force'], {cwd: dir}).stderr).toBe('init.json: not a state: components.auth.pid is 1; compctl never manages pid 0 or 1\n')
+    expect(compctl(['state', 'push', 'init.json', '--force'], {cwd: dir}).stderr).toBe('init.json: not a state: /components/auth/pid must be >= 2\n')
     writeFileSync(join(dir, 'escape.json'), JSON.stringify({...init, components: {'../../x': {...init.components.auth, pid: 50}}}))
-    expect(compctl(['state', 'push', 'escape.json'], {cwd: dir}).stderr).toBe('escape.json: not a state: record name "../../x" is not a valid name\n')
+    expect(compctl(['state', 'push', 'escape.json'], {cwd: dir}).stderr).toBe('escape.json: not a state: /components name "../../x" must match pattern "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"\n')
     const fifo = join(dir, 'fifo')
     expect(spawnSync('mkfifo', [fifo]).status).toBe(0)
     const fromFifo = compctl(['state', 'push', fifo], {cwd: dir, timeoutMs: 10_000})
