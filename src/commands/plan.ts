@@ -3,6 +3,7 @@ import {Flags} from '@oclif/core'
 import {formatProblem, UserError} from '../errors.js'
 import {PLAN_FORMATS} from '../views/plan-formats.js'
 import {BaseCommand, colorFlag, fileFlag} from './base.js'
+import {inputFlags, inputSources} from './input-flags.js'
 
 export default class Plan extends BaseCommand {
   static override summary = 'Show what apply would do: the ordered steps, why each happens, and what each changes.'
@@ -25,6 +26,7 @@ export default class Plan extends BaseCommand {
     replace: Flags.string({summary: 'Force a restart of component NAME, or a re-run of change NAME (repeatable).', multiple: true, helpValue: 'NAME'}),
     refresh: Flags.boolean({summary: 'Check recorded processes before planning (--no-refresh trusts the state).', allowNo: true, default: true}),
     'detailed-exitcode': Flags.boolean({summary: 'Exit 2 when the plan has steps, 0 when it has none (1 on any error).'}),
+    ...inputFlags,
     color: colorFlag,
   }
 
@@ -37,6 +39,7 @@ export default class Plan extends BaseCommand {
       targets: flags.target ?? [],
       replace: flags.replace ?? [],
       refresh: flags.refresh,
+      inputs: inputSources(flags),
     })
     for (const warning of config.warnings) this.note(formatProblem(warning))
     if (flags.out) {

@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 import type {CompctlPlan} from '../model/generated/plan.js'
 import {lockTimeouts, stepFlags} from './apply-flags.js'
 import {BaseCommand, colorFlag, fileFlag} from './base.js'
+import {inputFlags, inputSources} from './input-flags.js'
 
 export default class Supervise extends BaseCommand {
   static override summary = 'Stay in the foreground: apply the file, then restart what crashes, run health checks, re-read the file on SIGHUP.'
@@ -19,6 +20,7 @@ export default class Supervise extends BaseCommand {
     file: fileFlag,
     json: Flags.boolean({summary: 'Print NDJSON events on stdout (schemas/events.schema.json).'}),
     ...stepFlags,
+    ...inputFlags,
     color: colorFlag,
   }
 
@@ -29,6 +31,7 @@ export default class Supervise extends BaseCommand {
     process.exitCode = await supervise(
       {
         file: flags.file,
+        inputs: inputSources(flags),
         ...(flags.parallelism ? {parallelism: flags.parallelism} : {}),
         ...lockTimeouts(flags['lock-timeout']),
         onNote: (message) => this.note(message),

@@ -147,7 +147,7 @@ function nearest(name: string, known: Iterable<string>): string {
 const SHELLS = new Set(['sh', 'bash', 'dash', 'ash', 'ksh', 'mksh', 'zsh'])
 
 /** In `[sh, -c, SCRIPT, ...]` (options may come first), the index of SCRIPT; -1 for any other argv. */
-function shellScriptIndex(argv: unknown[]): number {
+export function shellScriptIndex(argv: unknown[]): number {
   if (typeof argv[0] !== 'string' || !SHELLS.has(basename(argv[0]))) return -1
   for (let i = 1; i < argv.length; i++) {
     const arg = argv[i]

@@ -1,4 +1,5 @@
 import {appendFileSync} from 'node:fs'
+import {secrets} from '../secrets/secrets.js'
 
 /** A command as the file format has it: argv (no shell) or one string for `/bin/sh -c`. */
 export type CommandSpec = string | readonly string[]
@@ -50,12 +51,14 @@ function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
  */
 export async function runCommand(command: CommandSpec, options: RunOptions): Promise<CommandResult> {
   const {execa} = await import('execa')
-  const [file, ...args] = typeof command === 'string' ? ['/bin/sh', '-c', command] : command
+  // The command holds sensitive values as markers: the log shows it so, only the process gets the values.
+  const real = secrets.reveal({command, cwd: options.cwd, env: options.env})
+  const [file, ...args] = typeof real.command === 'string' ? ['/bin/sh', '-c', real.command] : real.command
   const started = performance.now()
-  if (options.logFile) appendFileSync(options.logFile, `$ ${describeCommand(command)}\n`)
+  if (options.logFile) appendFileSync(options.logFile, `$ ${secrets.display(describeCommand(command))}\n`)
   const child = execa(file!, args, {
-    cwd: options.cwd,
-    env: options.env,
+    cwd: real.cwd,
+    env: real.env,
     extendEnv: true,
     detached: true,
     reject: false,
@@ -84,7 +87,7 @@ export async function runCommand(command: CommandSpec, options: RunOptions): Pro
     let partial = ''
     child[stream]?.on('data', (chunk: Buffer) => {
       const text = chunk.toString('utf8')
-      if (options.logFile) appendFileSync(options.logFile, text)
+      if (options.logFile) appendFileSync(options.logFile, secrets.hide(text))
       if (!options.onLine) return
       const lines = (partial + text).split('\n')
       partial = lines.pop()!
@@ -98,7 +101,8 @@ export async function runCommand(command: CommandSpec, options: RunOptions): Pro
   const result = await child
   clearTimeout(timer)
   options.signal?.removeEventListener('abort', onAbort)
-  const startError = result.failed && result.exitCode === undefined && !result.isTerminated ? (result.originalMessage || result.shortMessage || "could not start") : null
+  const startError =
+    result.failed && result.exitCode === undefined && !result.isTerminated ? secrets.hide(result.originalMessage || result.shortMessage || 'could not start') : null
   if (startError && options.logFile) appendFileSync(options.logFile, `compctl: could not run it: ${startError}\n`)
   return {
     exitCode: result.exitCode ?? null,

@@ -1,5 +1,5 @@
 import {hostname} from 'node:os'
-import {loadConfigOrThrow} from '../config/load.js'
+import {loadResolved, type InputSources} from '../config/resolve.js'
 import {formatProblem, UserError} from '../errors.js'
 import {eventEmitter, type Emit} from '../executor/events.js'
 import {Executor, type RunOutcome} from '../executor/executor.js'
@@ -20,6 +20,8 @@ import {staleReasons} from './stale.js'
 export interface ApplyRequest {
   operation: 'apply' | 'destroy'
   file: string
+  /** Where variable values come from; a saved plan made with variables needs them again. */
+  inputs: InputSources
   /** A saved plan to run as written; otherwise plan now. */
   planFile?: string
   destroy: boolean
@@ -133,7 +135,9 @@ export async function applyPlan(request: ApplyRequest, view: ApplyView): Promise
     })
 
   const saved = request.planFile ? await readSavedPlan(request.planFile) : null
-  const config = saved ? null : await loadConfigOrThrow(request.file)
+  const config = saved ? null : await loadResolved(request.file, request.inputs)
+  // The values a saved plan was made with are given again, and must be the same (its markers stand for them).
+  const savedInputs = saved?.inputs ? (await loadResolved(saved.source.file, request.inputs)).inputs : undefined
   for (const warning of config?.warnings ?? []) request.onNote?.(formatProblem(warning))
   const stateDir = saved ? saved.source.stateDir : config!.stateDir
   const stateLock = await takeStateLock(stateDir, {
@@ -146,7 +150,7 @@ export async function applyPlan(request: ApplyRequest, view: ApplyView): Promise
     const state = await adoptOrphans(store)
     let plan: CompctlPlan
     if (saved) {
-      const reasons = await staleReasons(saved, state)
+      const reasons = await staleReasons(saved, state, savedInputs)
       if (reasons.length > 0)
         throw new UserError([`${request.planFile}: the saved plan is stale; nothing was run:`, ...reasons.map((r) => `  - ${r}`)], {
           hint: 'Make a new plan: compctl plan --out FILE',

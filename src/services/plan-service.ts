@@ -1,6 +1,7 @@
 import {readFile} from 'node:fs/promises'
 import {resolve} from 'node:path'
-import {loadConfigOrThrow, type LoadedConfig} from '../config/load.js'
+import type {LoadedConfig} from '../config/load.js'
+import {loadResolved, type InputSources, type ResolvedConfig} from '../config/resolve.js'
 import {UserError} from '../errors.js'
 import type {CompctlPlan} from '../model/generated/plan.js'
 import type {CompctlState} from '../model/generated/state.js'
@@ -11,11 +12,12 @@ import {sha256} from '../util/canonical.js'
 
 export interface PlanRequest extends PlanOptions {
   file: string
+  inputs: InputSources
 }
 
 export interface PlanResult {
   plan: CompctlPlan
-  config: LoadedConfig
+  config: ResolvedConfig
   state: CompctlState | null
 }
 
@@ -70,12 +72,12 @@ function checkNames(config: LoadedConfig, state: CompctlState | null, request: P
 
 /** Loads the file and the state, refreshes, and plans. */
 export async function makePlan(request: PlanRequest): Promise<PlanResult> {
-  const config = await loadConfigOrThrow(request.file)
+  const config = await loadResolved(request.file, request.inputs)
   return planFor(config, await new FileStateStore(config.stateDir).read(), request)
 }
 
 /** Refreshes and plans a loaded file against a state already read. */
-export async function planFor(config: LoadedConfig, state: CompctlState | null, request: PlanOptions): Promise<PlanResult> {
+export async function planFor(config: ResolvedConfig, state: CompctlState | null, request: PlanOptions): Promise<PlanResult> {
   checkNames(config, state, request)
   const plan = buildPlan({
     source: {file: config.file, baseDir: config.baseDir, stateDir: config.stateDir},
@@ -84,6 +86,7 @@ export async function planFor(config: LoadedConfig, state: CompctlState | null, 
     state,
     observed: request.refresh ? observeRecorded(state) : {},
     watched: await hashWatched(config),
+    inputs: config.inputs,
     options: {destroy: request.destroy, targets: request.targets, replace: request.replace, refresh: request.refresh},
   })
   return {plan, config, state}

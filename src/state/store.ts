@@ -4,6 +4,7 @@ import {join} from 'node:path'
 import validateState from '../model/generated/validate-state.js'
 import type {CompctlState} from '../model/generated/state.js'
 import {UserError} from '../errors.js'
+import {secrets} from '../secrets/secrets.js'
 import {removeAbandonedTemporaries, temporaryPath} from './temporary.js'
 
 export const STATE_FILE = 'compctl.state.json'
@@ -78,7 +79,7 @@ export class FileStateStore implements StateStore {
 
   private async writeNow(state: CompctlState): Promise<CompctlState> {
     const next: CompctlState = {...state, serial: state.serial + 1}
-    const text = JSON.stringify(next, null, 2) + '\n'
+    const text = JSON.stringify(withoutSecrets(next), null, 2) + '\n'
     await mkdir(this.stateDir, {recursive: true})
     if (!this.cleaned) await removeAbandonedTemporaries(this.location)
     this.cleaned = true
@@ -128,3 +129,20 @@ export class FileStateStore implements StateStore {
   }
 }
 
+
+/**
+ * The state as written: specs hold sensitive values only as markers already, but an error
+ * message (a command's own words) may quote one.
+ */
+function withoutSecrets(state: CompctlState): CompctlState {
+  const components = Object.fromEntries(
+    Object.entries(state.components).map(([name, c]) => [name, typeof c.lastError === 'string' ? {...c, lastError: secrets.hide(c.lastError)} : c]),
+  )
+  const changes = Object.fromEntries(
+    Object.entries(state.changes).map(([name, change]) => [
+      name,
+      {...change, targets: Object.fromEntries(Object.entries(change.targets).map(([t, r]) => [t, typeof r.error === 'string' ? {...r, error: secrets.hide(r.error)} : r]))},
+    ]),
+  )
+  return {...state, components, changes}
+}
