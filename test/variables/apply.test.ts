@@ -172,3 +172,16 @@ describe('supervise with variables', () => {
     await waitFor(() => !isAlive(web), WAIT_MS, 'web to stop')
   })
 })
+
+describe('a plan printed with --json', () => {
+  it('is refused as a saved plan: its sensitive values are blanked out', () => {
+    const dir = project(TWO)
+    const printed = compctl(['plan', '--json', '--var', 'port=1'], {cwd: dir})
+    expect(printed.stdout).toContain('"TOKEN": "(sensitive)"')
+    writeFileSync(join(dir, 'printed.json'), printed.stdout)
+    const result = compctl(['apply', 'printed.json', '--var', 'port=1'], {cwd: dir})
+    expect(result.code).toBe(1)
+    expect(result.stderr).toContain("printed.json: its steps' specs do not match their hashes, as in a plan printed with --json")
+    expect(existsSync(join(dir, 'state/compctl.state.json'))).toBe(false)
+  })
+})
