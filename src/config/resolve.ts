@@ -26,7 +26,7 @@ export const NO_INPUTS: InputSources = {varFiles: [], vars: []}
 /** A loaded file with its variables and env files resolved. */
 export interface ResolvedConfig extends LoadedConfig {
   /**
-   * A hash of each input the spec was made from (`var.NAME`, `envFile.COMPONENT.FILE`): a saved
+   * A hash of each input the spec was made from (`var.NAME`, `envFile:COMPONENT:FILE`): a saved
    * plan records them, and is stale when one differs. Sensitive ones are keyed (see compctl.key).
    */
   inputs: Record<string, string>
@@ -88,7 +88,7 @@ export async function resolveInputs(config: LoadedConfig, sources: InputSources,
     const fromFiles: Record<string, string> = {}
     for (const [index, file] of component.envFile.entries()) {
       const content = await readInputFile(resolve(config.baseDir, file), `env file of component ${name}`, MAX_INPUT_BYTES)
-      inputs[`envFile.${name}.${file}`] = 'hmac:' + keyedHash(key!, content.toString('utf8')).slice(0, 32)
+      inputs[`envFile:${name}:${file}`] = 'hmac:' + keyedHash(key!, content.toString('utf8')).slice(0, 32)
       for (const [variable, value] of Object.entries(parseDotenv(content))) {
         const marker = markerFor(key!, value, index)
         secrets.add(marker, value)

@@ -18,6 +18,18 @@ export function typeOf(declaration: Variable): NonNullable<Variable['type']> {
   return declaration.type ?? 'string'
 }
 
+/** Whether any string in `value` passes `test`: a walk that builds no paths, for the common file that has no references. */
+function anyString(value: unknown, test: (text: string) => boolean): boolean {
+  if (typeof value === 'string') return test(value)
+  if (Array.isArray(value)) return value.some((item) => anyString(item, test))
+  if (isObj(value)) {
+    for (const key in value) if (anyString(value[key], test)) return true
+  }
+  return false
+}
+
+const hasReference = (text: string) => text.includes('${')
+
 /** Every string value under `components` and `changes`, with its path. */
 function* stringsIn(value: unknown, path: PathSegment[]): Generator<{text: string; path: PathSegment[]; parent?: unknown[]; index?: number}> {
   if (Array.isArray(value)) {
@@ -49,6 +61,7 @@ export function variableProblems(data: unknown): SemanticProblem[] {
       problems.push({path: ['variables', name, 'default'], message: `the default is a ${typeof declaration.default}, but the variable's type is ${type}`})
   }
   for (const section of ['components', 'changes'] as const) {
+    if (!anyString(data[section], hasReference)) continue
     for (const {text, path, parent, index} of stringsIn(data[section], [section])) {
       if (!text.includes('${')) continue
       for (const match of text.matchAll(REFERENCE)) {
@@ -127,7 +140,7 @@ export function substitute(spec: CompctlFile, using: Substitution): {spec: Compc
 /** Whether the file uses `${var.…}`, `${env.…}` or `$${` anywhere, or env files: if not, loading skips resolution. */
 export function usesInputs(spec: CompctlFile): boolean {
   if (spec.variables && Object.keys(spec.variables).length > 0) return true
-  for (const section of [spec.components, spec.changes])
-    for (const {text} of stringsIn(section, [])) if (text.includes('${var.') || text.includes('${env.') || text.includes('$${')) return true
+  const ours = (text: string) => text.includes('${var.') || text.includes('${env.') || text.includes('$${')
+  if (anyString(spec.components, ours) || anyString(spec.changes, ours)) return true
   return Object.values(spec.components ?? {}).some((component) => (component.envFile?.length ?? 0) > 0)
 }

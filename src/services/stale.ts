@@ -51,8 +51,9 @@ function inputReasons(planned: Record<string, string>, now: Record<string, strin
     if (planned[key] === now[key]) continue
     if (key.startsWith('var.')) reasons.push(`variable ${key.slice(4)}: its value differs from the one the plan was made with`)
     else {
-      const [, component, ...file] = key.split('.')
-      reasons.push(`env file ${file.join('.')} of component ${component} ${now[key] === undefined ? 'is no longer used' : 'changed'} since the plan was made`)
+      // envFile:COMPONENT:FILE — a component name holds no colon.
+      const [, component, ...file] = key.split(':')
+      reasons.push(`env file ${file.join(':')} of component ${component} ${now[key] === undefined ? 'is no longer used' : 'changed'} since the plan was made`)
     }
   }
   return reasons

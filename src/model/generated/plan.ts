@@ -49,7 +49,7 @@ export interface CompctlPlan {
    */
   locks: {}
   /**
-   * A keyed hash of each variable's value (`var.NAME`) and each env file's contents (`envFile.COMPONENT.FILE`) the plan was made with, never the value: applying the saved plan needs the same values.
+   * A keyed hash of each variable's value (`var.NAME`) and each env file's contents (`envFile:COMPONENT:FILE`) the plan was made with, never the value: applying the saved plan needs the same values.
    */
   inputs?: {
     [k: string]: string
