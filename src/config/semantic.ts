@@ -188,8 +188,8 @@ function changeProblems(name: string, change: Obj): SemanticProblem[] {
       if (typeof arg !== 'string') return
       for (const match of arg.matchAll(VAR_REF)) {
         const variable = match[1]!
-        // ${var.X} and ${env.X} are the file's variables and compctl's environment (checked in variables.ts).
-        if (/^(var|env)\./.test(variable)) continue
+        // ${var.X} and ${env.X} are the file's variables and compctl's environment (checked in variables.ts); $${ is a literal.
+        if (/^(var|env)\./.test(variable) || arg[match.index - 1] === '$') continue
         const missing = targets
           .filter((t) => !(isObj(t.vars) && Object.hasOwn(t.vars, variable)) && !Object.hasOwn(changeVars, variable))
           .map((t) => String(t.name))

@@ -113,7 +113,8 @@ export function substitute(spec: CompctlFile, using: Substitution): {spec: Compc
   const replace = (text: string, path: PathSegment[]): string =>
     text.includes('${')
       ? text.replace(REFERENCE, (whole, scope: string | undefined, name: string, fallback: string | undefined) => {
-          if (scope === undefined) return '${'
+          // In a change's argv, `${name}` is a target var replaced at run time: that pass reads `$${` as the literal.
+          if (scope === undefined) return isChangeArgvElement(path) ? '$${' : '${'
           if (scope === 'env') {
             const value = using.env[name]
             // As in the shell, `:-` also replaces an empty value.
@@ -135,6 +136,12 @@ export function substitute(spec: CompctlFile, using: Substitution): {spec: Compc
   if (spec.components) out.components = walk(spec.components, ['components']) as CompctlFile['components']
   if (spec.changes) out.changes = walk(spec.changes, ['changes']) as CompctlFile['changes']
   return {spec: out, problems}
+}
+
+/** `changes.NAME[.backout.K].PHASE.run[I][J]`: an element of an argv command of a change. */
+function isChangeArgvElement(path: PathSegment[]): boolean {
+  const n = path.length
+  return path[0] === 'changes' && n >= 6 && path[n - 3] === 'run' && typeof path[n - 2] === 'number' && typeof path[n - 1] === 'number'
 }
 
 /** Whether the file uses `${var.…}`, `${env.…}` or `$${` anywhere, or env files: if not, loading skips resolution. */

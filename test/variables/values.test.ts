@@ -123,17 +123,20 @@ components:
     expect(unset.stderr).toContain('components.auth.env.HOME_DIR: ${env.HOME_FOR_TEST}: HOME_FOR_TEST is not set in compctl\'s environment; set it, or give a default: ${env.HOME_FOR_TEST:-VALUE}')
   })
 
-  it('leaves a change\'s own ${name} target vars alone while replacing ${var.NAME}', () => {
+  it('leaves a change\'s own ${name} target vars alone while replacing ${var.NAME}; $${ stays a literal ${ there too', () => {
     const dir = project(`version: 1
 variables:
   user: { default: justin }
 changes:
   add:
     targets: [{ name: ns1, vars: { host: ns1.example } }]
-    apply: { run: [[echo, "\${host}", "\${var.user}"]] }
+    apply: { run: [[echo, "\${host}", "\${var.user}", "$\${host}", "$\${var.user}"], "echo \\"$\${HOME}\\" \\"\${var.user}\\""] }
 `)
     const plan = JSON.parse(compctl(['plan', '--json'], {cwd: dir}).stdout) as CompctlPlan
-    expect((plan.steps[0]!.spec as {apply: {run: string[][]}}).apply.run[0]).toEqual(['echo', '${host}', 'justin'])
+    expect((plan.steps[0]!.spec as {apply: {run: string[][]}}).apply.run[0]).toEqual(['echo', '${host}', 'justin', '$${host}', '$${var.user}'])
+    expect(compctl(['apply', '--auto-approve'], {cwd: dir}).code).toBe(0)
+    // The shell string gets the text ${HOME}, which the shell expands.
+    expect(compctl(['logs', 'add'], {cwd: dir}).stdout).toContain(`ns1.example justin \${host} \${var.user}\n$ echo "\${HOME}" "justin"\n${process.env.HOME} justin\n`)
   })
 })
 
