@@ -21,8 +21,6 @@ export interface InputSources {
   vars: string[]
 }
 
-export const NO_INPUTS: InputSources = {varFiles: [], vars: []}
-
 /** A loaded file with its variables and env files resolved. */
 export interface ResolvedConfig extends LoadedConfig {
   /**
@@ -105,7 +103,8 @@ async function collectValues(
   sources: InputSources,
   env: NodeJS.ProcessEnv,
 ): Promise<{values: Record<string, VariableValue>; problems: string[]}> {
-  const values: Record<string, VariableValue> = {}
+  // No prototype: a variable may be called __proto__.
+  const values: Record<string, VariableValue> = Object.create(null) as Record<string, VariableValue>
   const problems: string[] = []
   for (const [name, declaration] of Object.entries(declared)) if (declaration.default !== undefined) values[name] = declaration.default
   const undeclared = (name: string) => `"${name}" is not a declared variable${suggestion(name, Object.keys(declared))}; declare it under \`variables:\``
