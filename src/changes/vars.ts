@@ -1,7 +1,8 @@
 import type {Change, Target} from '../model/generated/compctl.js'
 import type {CommandSpec} from '../process/run-command.js'
 
-const VAR_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g
+/** `${name}`, or `$${`: a literal `${` (the file's other references were replaced when it was loaded). */
+const VAR_REF = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g
 
 /** The targets of a change; a change that names none has one target, `local`. */
 export function targetsOf(change: Change): Target[] {
@@ -15,11 +16,11 @@ export function varsFor(change: Change, target: Target): Record<string, string> 
 
 /**
  * Replaces each `${name}` with its value in one pass, so a value is never scanned again
- * (a value containing `${other}` stays as it is). A reference to an undefined variable
- * stays as written: validation rejects those before anything runs.
+ * (a value containing `${other}` stays as it is), and `$${` with `${`. A reference to an
+ * undefined variable stays as written: validation rejects those before anything runs.
  */
 export function substituteVars(text: string, vars: Readonly<Record<string, string>>): string {
-  return text.replace(VAR_REF, (whole, name: string) => (Object.hasOwn(vars, name) ? vars[name]! : whole))
+  return text.replace(VAR_REF, (whole, name: string | undefined) => (name === undefined ? '${' : Object.hasOwn(vars, name) ? vars[name]! : whole))
 }
 
 /**

@@ -3,6 +3,7 @@ import {UserError} from '../errors.js'
 import {parseDuration} from '../util/duration.js'
 import {colorFlag, fileFlag} from './base.js'
 import {stateFlags, stateOptions} from './state-flags.js'
+import {inputFlags, inputSources} from './input-flags.js'
 
 /** Flags of every command that runs steps: apply, destroy, supervise. */
 export const stepFlags = {
@@ -20,6 +21,7 @@ export const runFlags = {
   'auto-approve': Flags.boolean({summary: 'Skip the confirmation prompt (required without a terminal).'}),
   json: Flags.boolean({summary: 'Print NDJSON events on stdout (schemas/events.schema.json); needs --auto-approve or a saved plan.'}),
   ...stepFlags,
+  ...inputFlags,
   color: colorFlag,
 }
 
@@ -38,11 +40,19 @@ function parseLockTimeout(value: string): number {
 
 /** The parts of an apply request that `apply` and `destroy` take from the same flags. */
 export function runOptions(
-  flags: {'auto-approve': boolean; parallelism?: number | undefined; 'lock-timeout'?: string | undefined; instance?: string | undefined},
+  flags: {
+    'auto-approve': boolean
+    parallelism?: number | undefined
+    'lock-timeout'?: string | undefined
+    instance?: string | undefined
+    var?: string[] | undefined
+    'var-file'?: string[] | undefined
+  },
   onNote: (message: string) => void,
 ) {
   return {
     autoApprove: flags['auto-approve'],
+    inputs: inputSources(flags),
     interactive: process.stdin.isTTY === true,
     ...(flags.parallelism ? {parallelism: flags.parallelism} : {}),
     ...lockTimeouts(flags['lock-timeout']),

@@ -1,5 +1,6 @@
 import {Command, Flags} from '@oclif/core'
 import {UserError} from '../errors.js'
+import {filterOutput} from '../secrets/secrets.js'
 import {colourWanted, palette, type Palette} from '../util/colour.js'
 
 export const fileFlag = Flags.string({
@@ -19,6 +20,12 @@ export const colorFlag = Flags.boolean({
  * oclif's own usage errors exit 1 too, so `--detailed-exitcode`'s 2 always means "steps to run".
  */
 export abstract class BaseCommand extends Command {
+  /** Nothing this command prints can carry a sensitive value: see filterOutput. */
+  protected override async init(): Promise<void> {
+    filterOutput()
+    await super.init()
+  }
+
   /** `--color` forces colour on, `--no-color` off; without either, the terminal and NO_COLOR/FORCE_COLOR decide. */
   protected palette(color: boolean | undefined, stream: NodeJS.WriteStream = process.stdout): Palette {
     return palette(color ?? colourWanted(stream, false))

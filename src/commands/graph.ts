@@ -2,6 +2,8 @@ import {Flags} from '@oclif/core'
 import {formatProblem} from '../errors.js'
 import {GRAPH_FORMATS} from '../views/graph-formats.js'
 import {BaseCommand, colorFlag, fileFlag} from './base.js'
+import {inputFlags, inputSources} from './input-flags.js'
+import {stateFlags, stateOptions} from './state-flags.js'
 
 export default class Graph extends BaseCommand {
   static override summary = 'Show the dependency graph of the file: components and changes, arrows from dependent to dependency.'
@@ -18,19 +20,23 @@ export default class Graph extends BaseCommand {
     format: Flags.option({options: GRAPH_FORMATS, summary: 'Output format: a tree for the terminal, Graphviz DOT, or a mermaid flowchart.', default: 'text' as const})(),
     plan: Flags.boolean({summary: 'Label and colour each node with its planned action (refreshes the state, as `compctl plan` does).'}),
     color: colorFlag,
+    ...inputFlags,
+    ...stateFlags,
   }
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Graph)
-    const [{loadConfigOrThrow}, {buildGraph}] = await Promise.all([import('../config/load.js'), import('../planner/graph-model.js')])
-    const config = await loadConfigOrThrow(flags.file)
-    for (const warning of config.warnings) this.note(formatProblem(warning))
+    const {buildGraph} = await import('../planner/graph-model.js')
+    let config
     let plan
     if (flags.plan) {
-      const [{planFor}, {FileStateStore}] = await Promise.all([import('../services/plan-service.js'), import('../state/store.js')])
-      const state = await new FileStateStore(config.stateDir).read()
-      ;({plan} = await planFor(config, state, {destroy: false, targets: [], replace: [], refresh: true}))
+      const {makePlan} = await import('../services/plan-service.js')
+      const request = {file: flags.file, inputs: inputSources(flags), ...stateOptions(flags), destroy: false, targets: [], replace: [], refresh: true}
+      ;({config, plan} = await makePlan(request))
+    } else {
+      config = await (await import('../config/load.js')).loadConfigOrThrow(flags.file)
     }
+    for (const warning of config.warnings) this.note(formatProblem(warning))
     const graph = buildGraph(config.spec, plan)
     if (flags.format === 'dot') this.out((await import('../views/graph-dot.js')).renderGraphDot(graph))
     else if (flags.format === 'mermaid') this.out((await import('../views/graph-mermaid.js')).renderGraphMermaid(graph))

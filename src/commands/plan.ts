@@ -5,6 +5,7 @@ import {PLAN_FORMATS} from '../views/plan-formats.js'
 import {BaseCommand, colorFlag, fileFlag} from './base.js'
 import {stateFlags, stateOptions} from './state-flags.js'
 import {writePrivateFile} from '../util/private-files.js'
+import {inputFlags, inputSources} from './input-flags.js'
 
 export default class Plan extends BaseCommand {
   static override summary = 'Show what apply would do: the ordered steps, why each happens, and what each changes.'
@@ -29,6 +30,7 @@ export default class Plan extends BaseCommand {
     refresh: Flags.boolean({summary: 'Check recorded processes before planning (--no-refresh trusts the state).', allowNo: true, default: true}),
     'detailed-exitcode': Flags.boolean({summary: 'Exit 2 when the plan has steps, 0 when it has none (1 on any error).'}),
     summary: Flags.boolean({summary: 'In GitHub Actions (GITHUB_STEP_SUMMARY set), append the markdown plan to the job summary; --no-summary turns it off.', allowNo: true, default: true}),
+    ...inputFlags,
     color: colorFlag,
   }
 
@@ -42,6 +44,7 @@ export default class Plan extends BaseCommand {
       replace: flags.replace ?? [],
       refresh: flags.refresh,
       ...stateOptions(flags),
+      inputs: inputSources(flags),
     })
     for (const warning of config.warnings) this.note(formatProblem(warning))
     if (flags.out) {

@@ -3,6 +3,7 @@ import type {CompctlPlan} from '../model/generated/plan.js'
 import {lockTimeouts, stepFlags} from './apply-flags.js'
 import {stateOptions} from './state-flags.js'
 import {BaseCommand, colorFlag, fileFlag} from './base.js'
+import {inputFlags, inputSources} from './input-flags.js'
 
 export default class Supervise extends BaseCommand {
   static override summary = 'Stay in the foreground: apply the file, then restart what crashes, run health checks, re-read the file on SIGHUP.'
@@ -20,6 +21,7 @@ export default class Supervise extends BaseCommand {
     file: fileFlag,
     json: Flags.boolean({summary: 'Print NDJSON events on stdout (schemas/events.schema.json).'}),
     ...stepFlags,
+    ...inputFlags,
     color: colorFlag,
   }
 
@@ -30,6 +32,7 @@ export default class Supervise extends BaseCommand {
     process.exitCode = await supervise(
       {
         file: flags.file,
+        inputs: inputSources(flags),
         ...(flags.parallelism ? {parallelism: flags.parallelism} : {}),
         ...lockTimeouts(flags['lock-timeout']),
         ...stateOptions(flags),

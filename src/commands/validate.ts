@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 import {formatProblem} from '../errors.js'
 import {BaseCommand, fileFlag} from './base.js'
+import {inputFlags, inputSources} from './input-flags.js'
 
 export default class Validate extends BaseCommand {
   static override summary = 'Check a desired-state file: schema, references, cycles, vars. Exit 0 valid, 1 not.'
@@ -10,12 +11,15 @@ export default class Validate extends BaseCommand {
   static override flags = {
     file: fileFlag,
     json: Flags.boolean({summary: 'Print {valid, problems, warnings} as JSON on stdout.'}),
+    ...inputFlags,
   }
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Validate)
     const {loadConfig} = await import('../config/load.js')
     const result = await loadConfig(flags.file)
+    // Values given are checked (declared, of their type); none are required.
+    if (result.ok) await (await import('../config/resolve.js')).resolveInputs(result.config, inputSources(flags), {requireValues: false})
     const warnings = result.ok ? result.config.warnings : result.warnings
     const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`
     if (flags.json) {

@@ -9,6 +9,7 @@ import {formatPath, lineColumns, locateOffset, type PathSegment, type SourceNode
 import {schemaProblems} from './schema-messages.js'
 import {semanticProblems} from './semantic.js'
 import {readInputFile} from '../util/read-input.js'
+import {variableProblems} from './variables.js'
 import {parseYaml, type ParsedFile} from './yaml.js'
 
 /** A desired-state file that passed validation, with the paths it implies. */
@@ -135,6 +136,7 @@ export function validateText(text: string, shown: string, absolute: string): Loa
   const found: Array<{path: PathSegment[]; atKey?: boolean; message: string; severity?: 'warning'}> = []
   if (!validateFile(data)) found.push(...schemaProblems(validateFile.errors ?? [], data))
   found.push(...semanticProblems(data))
+  found.push(...variableProblems(data))
   // The source tree (for positions) is built only when there is something to point at.
   const tree: SourceNode | undefined = found.length > 0 ? parsed.sourceTree() : undefined
   const all = located(found.map((problem) => ({...problem, offset: locateOffset(tree, problem.path, problem.atKey ?? false)})))

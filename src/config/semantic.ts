@@ -216,7 +216,7 @@ const CODE_OPTIONS = new Set(['-c', '-ec', '-exec', '-e', '--eval'])
  * the argument after any of CODE_OPTIONS (`python3 -c`, `su root -c`). The arguments after a
  * script are its positional parameters, passed as they are: no code.
  */
-function codeArguments(argv: unknown[]): Map<number, {program: string; shell: boolean}> {
+export function codeArguments(argv: unknown[]): Map<number, {program: string; shell: boolean}> {
   const found = new Map<number, {program: string; shell: boolean}>()
   argv.forEach((arg, i) => {
     if (typeof arg !== 'string') return
@@ -271,6 +271,8 @@ function changeProblems(name: string, change: Obj): SemanticProblem[] {
       if (typeof arg !== 'string') return
       for (const match of arg.matchAll(VAR_REF)) {
         const variable = match[1]!
+        // ${var.X} and ${env.X} are the file's variables and compctl's environment (checked in variables.ts); $${ is a literal.
+        if (/^(var|env)\./.test(variable) || arg[match.index - 1] === '$') continue
         const missing = targets
           .filter((t) => !(isObj(t.vars) && Object.hasOwn(t.vars, variable)) && !Object.hasOwn(changeVars, variable))
           .map((t) => String(t.name))

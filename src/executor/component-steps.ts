@@ -10,6 +10,7 @@ import {waitUntilReady} from '../process/ready.js'
 import {runCommand, type CommandSpec} from '../process/run-command.js'
 import {signalProcess, stopProcess} from '../process/stop.js'
 import type {StateJournal} from '../state/journal.js'
+import {secrets} from '../secrets/secrets.js'
 import {durationMs} from '../util/duration.js'
 import {makePrivateDir} from '../util/private-files.js'
 import {nowIso, type StepContext, type StepResult} from './step-context.js'
@@ -145,7 +146,7 @@ async function startProcess(ctx: StepContext, spec: Component): Promise<StepResu
     }
     ctx.progress(`started pid ${launched.pid}; waiting until ready`, {pid: launched.pid, attempt})
     const ready = await waitUntilReady(
-      spec.ready,
+      secrets.reveal(spec.ready),
       {identity: launched, exited: launched.exited, cwd, env: spec.env, log: logSince},
       {signal: ctx.signal, onProgress: (message) => ctx.progress(message)},
     )

@@ -2,7 +2,8 @@ import type {Change, CompctlFile, Component} from '../model/generated/compctl.js
 import type {CompctlPlan, DiffEntry, PlanStep, StepAssumption} from '../model/generated/plan.js'
 import type {ChangeState, CompctlState, ComponentState} from '../model/generated/state.js'
 import type {Observation} from '../process/observe.js'
-import {canonicalJson, sha256, specHash} from '../util/canonical.js'
+import {envFileIndexes} from '../secrets/secrets.js'
+import {canonicalJson, sha256, sortKeys, specHash} from '../util/canonical.js'
 import {specDiff} from './diff.js'
 import {byCodeUnits, topologicalOrder} from './graph.js'
 import {changeImpacts, componentImpacts, strongest} from './impact.js'
@@ -29,6 +30,8 @@ export interface PlanInput {
   observed: Record<string, Observation>
   /** For each desired component with `watch`: each file's content hash now (null: missing). */
   watched: Record<string, Record<string, string | null>>
+  /** Hashes of the variable values and env files the spec was resolved with (none: the file uses none). */
+  inputs?: Record<string, string>
   options: PlanOptions
 }
 
@@ -100,6 +103,7 @@ export function buildPlan(input: PlanInput): CompctlPlan {
     options,
     settings: (spec.settings ?? {}) as Record<string, unknown>,
     locks: (spec.locks ?? {}) as Record<string, unknown>,
+    ...(input.inputs && Object.keys(input.inputs).length > 0 ? {inputs: sortKeys(input.inputs) as Record<string, string>} : {}),
     steps: ordered,
     summary,
   }
@@ -215,6 +219,18 @@ function describeFields(diff: DiffEntry[]): string {
   return fields.length <= 4 ? fields.join(', ') : `${fields.slice(0, 4).join(', ')} and ${fields.length - 4} more`
 }
 
+/** ` (env file a.env)` when values read from env files changed, naming the files; else nothing. */
+function envFilesChanged(diff: DiffEntry[], before: Component, after: Component): string {
+  const files = new Set<string>()
+  for (const entry of diff) {
+    if (!entry.path.startsWith('env.')) continue
+    for (const [value, spec] of [[entry.before, before], [entry.after, after]] as const)
+      if (typeof value === 'string') for (const index of envFileIndexes(value)) if (typeof spec.envFile?.[index] === 'string') files.add(spec.envFile[index])
+  }
+  if (files.size === 0) return ''
+  return ` (env file${files.size > 1 ? 's' : ''} ${[...files].sort().join(', ')})`
+}
+
 function planComponent(
   name: string,
   desired: Component,
@@ -250,7 +266,7 @@ function planComponent(
     if (desired.reload) return step('reload', `${fields} changed; reload with ${desired.reload.signal ?? 'SIGHUP'}`)
     return step('restart', `${fields} changed; no \`reload\` is configured, so restart`)
   }
-  return step('restart', `${fields} changed`)
+  return step('restart', `${fields} changed${envFilesChanged(diff, recorded.spec as Component, desired)}`)
 }
 
 /** The argv a component's command runs as: a string command runs with `/bin/sh -c`. */

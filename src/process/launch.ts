@@ -4,6 +4,7 @@ import {dirname} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {makePrivateDirSync, openPrivateSync} from '../util/private-files.js'
 import {readProcStat, readStartTime, type ProcessIdentity} from './observe.js'
+import {secrets} from '../secrets/secrets.js'
 import {describeCommand, type CommandSpec} from './run-command.js'
 
 export interface ExitInfo {
@@ -52,8 +53,11 @@ function explainStartFailure(code: string | undefined, program: string, cwd: str
  * Resolves once the pid and start time are known; rejects naming the command when it cannot start.
  */
 export async function launch(request: LaunchRequest): Promise<LaunchedProcess> {
+  // The request holds sensitive values as markers (what messages name); only the process gets the values.
   const {command, cwd, logFile} = request
-  const [program, ...args] = typeof command === 'string' ? ['/bin/sh', '-c', command] : command
+  const real = secrets.reveal({command, cwd, env: request.env})
+  const [program, ...args] = typeof real.command === 'string' ? ['/bin/sh', '-c', real.command] : real.command
+  const shownProgram = typeof command === 'string' ? '/bin/sh' : command[0]!
   if (program === undefined || program === '') throw new Error(`could not start ${describeCommand(command)}: the command is empty`)
   makePrivateDirSync(dirname(logFile))
   // The child writes to the log file's own fd, never a pipe through compctl, so its output does not
@@ -62,9 +66,9 @@ export async function launch(request: LaunchRequest): Promise<LaunchedProcess> {
   let child
   try {
     // node:child_process, not execa: execa's async API pipes `{file}` output targets through this process, and its types refuse a raw fd.
-    child = spawn(program, args, {cwd, env: {...process.env, ...request.env}, detached: true, stdio: ['ignore', logFd, logFd]})
+    child = spawn(program, args, {cwd: real.cwd, env: {...process.env, ...real.env}, detached: true, stdio: ['ignore', logFd, logFd]})
   } catch (error) {
-    throw new Error(`could not start ${describeCommand(command)}: ${(error as Error).message}`)
+    throw new Error(`could not start ${describeCommand(command)}: ${secrets.hide((error as Error).message)}`)
   } finally {
     // spawn forks and execs synchronously: the child already holds its own copy.
     closeSync(logFd)
@@ -79,7 +83,7 @@ export async function launch(request: LaunchRequest): Promise<LaunchedProcess> {
 
   if (pid === undefined) {
     const error = await failed
-    throw new Error(`could not start ${describeCommand(command)}: ${explainStartFailure(error.code, program, cwd, error.message)}`)
+    throw new Error(`could not start ${describeCommand(command)}: ${explainStartFailure(error.code, shownProgram, cwd, secrets.hide(error.message))}`)
   }
 
   let startTime = firstStartTime

@@ -1,3 +1,4 @@
+import {secrets} from '../secrets/secrets.js'
 import {appendPrivateSync} from '../util/private-files.js'
 import {refusedPid} from './observe.js'
 
@@ -51,12 +52,14 @@ function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
  */
 export async function runCommand(command: CommandSpec, options: RunOptions): Promise<CommandResult> {
   const {execa} = await import('execa')
-  const [file, ...args] = typeof command === 'string' ? ['/bin/sh', '-c', command] : command
+  // The command holds sensitive values as markers: the log shows it so, only the process gets the values.
+  const real = secrets.reveal({command, cwd: options.cwd, env: options.env})
+  const [file, ...args] = typeof real.command === 'string' ? ['/bin/sh', '-c', real.command] : real.command
   const started = performance.now()
-  if (options.logFile) appendPrivateSync(options.logFile, `$ ${describeCommand(command)}\n`)
+  if (options.logFile) appendPrivateSync(options.logFile, `$ ${secrets.display(describeCommand(command))}\n`)
   const child = execa(file!, args, {
-    cwd: options.cwd,
-    env: options.env,
+    cwd: real.cwd,
+    env: real.env,
     extendEnv: true,
     detached: true,
     reject: false,
@@ -85,7 +88,7 @@ export async function runCommand(command: CommandSpec, options: RunOptions): Pro
     let partial = ''
     child[stream]?.on('data', (chunk: Buffer) => {
       const text = chunk.toString('utf8')
-      if (options.logFile) appendPrivateSync(options.logFile, text)
+      if (options.logFile) appendPrivateSync(options.logFile, secrets.hide(text))
       if (!options.onLine) return
       const lines = (partial + text).split('\n')
       partial = lines.pop()!
@@ -99,7 +102,8 @@ export async function runCommand(command: CommandSpec, options: RunOptions): Pro
   const result = await child
   clearTimeout(timer)
   options.signal?.removeEventListener('abort', onAbort)
-  const startError = result.failed && result.exitCode === undefined && !result.isTerminated ? (result.originalMessage || result.shortMessage || "could not start") : null
+  const startError =
+    result.failed && result.exitCode === undefined && !result.isTerminated ? secrets.hide(result.originalMessage || result.shortMessage || 'could not start') : null
   if (startError && options.logFile) appendPrivateSync(options.logFile, `compctl: could not run it: ${startError}\n`)
   return {
     exitCode: result.exitCode ?? null,

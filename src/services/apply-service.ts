@@ -1,5 +1,6 @@
 import {hostname} from 'node:os'
-import {loadConfigOrThrow, type LoadedConfig} from '../config/load.js'
+import type {LoadedConfig} from '../config/load.js'
+import {loadResolved, type InputSources} from '../config/resolve.js'
 import {formatProblem, UserError} from '../errors.js'
 import {eventEmitter, type Emit} from '../executor/events.js'
 import {Executor, type RunOutcome} from '../executor/executor.js'
@@ -20,6 +21,8 @@ import {staleReasons} from './stale.js'
 export interface ApplyRequest {
   operation: 'apply' | 'destroy'
   file: string
+  /** Where variable values come from; a saved plan made with variables needs them again. */
+  inputs: InputSources
   /** A saved plan to run as written; otherwise plan now. */
   planFile?: string
   destroy: boolean
@@ -136,7 +139,9 @@ export async function applyPlan(request: ApplyRequest, view: ApplyView): Promise
     })
 
   const saved = request.planFile ? await readSavedPlan(request.planFile) : null
-  const config = saved ? null : withInstance(await loadConfigOrThrow(request.file), request.instance)
+  const config = saved ? null : withInstance(await loadResolved(request.file, request.inputs), request.instance)
+  // The values a saved plan was made with are given again, and must be the same (its markers stand for them).
+  const savedInputs = saved?.inputs ? (await loadResolved(saved.source.file, request.inputs)).inputs : undefined
   for (const warning of config?.warnings ?? []) request.onNote?.(formatProblem(warning))
   const locked = await openLockedState(saved ? savedPlanConfig(saved) : config!, {
     operation: request.operation,
@@ -149,7 +154,7 @@ export async function applyPlan(request: ApplyRequest, view: ApplyView): Promise
     const state = await adoptOrphans(store)
     let plan: CompctlPlan
     if (saved) {
-      const reasons = await staleReasons(saved, state)
+      const reasons = await staleReasons(saved, state, savedInputs)
       if (reasons.length > 0)
         throw new UserError([`${request.planFile}: the saved plan is stale; nothing was run:`, ...reasons.map((r) => `  - ${r}`)], {
           hint: 'Make a new plan: compctl plan --out FILE',

@@ -1,6 +1,7 @@
 import {readFile} from 'node:fs/promises'
 import {resolve} from 'node:path'
-import {loadConfigOrThrow, locateInFile, type LoadedConfig} from '../config/load.js'
+import {locateInFile, type LoadedConfig} from '../config/load.js'
+import {loadResolved, type InputSources, type ResolvedConfig} from '../config/resolve.js'
 import {ProblemsError, UserError} from '../errors.js'
 import type {CompctlPlan} from '../model/generated/plan.js'
 import type {CompctlState} from '../model/generated/state.js'
@@ -12,13 +13,14 @@ import {sha256} from '../util/canonical.js'
 
 export interface PlanRequest extends PlanOptions {
   file: string
+  inputs: InputSources
   /** Which instance's state (default: settings.instance, else the host name). */
   instance?: string
 }
 
 export interface PlanResult {
   plan: CompctlPlan
-  config: LoadedConfig
+  config: ResolvedConfig
   state: CompctlState | null
 }
 
@@ -73,13 +75,13 @@ function checkNames(config: LoadedConfig, state: CompctlState | null, request: P
 
 /** Loads the file and the state, refreshes, and plans. */
 export async function makePlan(request: PlanRequest): Promise<PlanResult> {
-  const config = withInstance(await loadConfigOrThrow(request.file), request.instance)
+  const config = withInstance(await loadResolved(request.file, request.inputs), request.instance)
   const {state} = await readState(config)
   return planFor(config, state, request)
 }
 
 /** Refreshes and plans a loaded file against a state already read. */
-export async function planFor(config: LoadedConfig, state: CompctlState | null, request: PlanOptions): Promise<PlanResult> {
+export async function planFor(config: ResolvedConfig, state: CompctlState | null, request: PlanOptions): Promise<PlanResult> {
   checkNames(config, state, request)
   if (!request.destroy) {
     const {conflicts} = resolveMoves(config.spec, state)
@@ -92,6 +94,7 @@ export async function planFor(config: LoadedConfig, state: CompctlState | null, 
     state,
     observed: request.refresh ? observeRecorded(state) : {},
     watched: await hashWatched(config),
+    inputs: config.inputs,
     options: {destroy: request.destroy, targets: request.targets, replace: request.replace, refresh: request.refresh},
   })
   return {plan, config, state}

@@ -1,6 +1,7 @@
 import validatePlan from '../model/generated/validate-plan.js'
 import type {CompctlPlan} from '../model/generated/plan.js'
 import {UserError} from '../errors.js'
+import {specHash} from '../util/canonical.js'
 import type {LoadedConfig} from '../config/load.js'
 import type {CompctlFile} from '../model/generated/compctl.js'
 import {readInputFile} from '../util/read-input.js'
@@ -24,7 +25,13 @@ export async function readSavedPlan(path: string): Promise<CompctlPlan> {
     const first = validatePlan.errors?.[0]
     throw new UserError(`${path}: not a saved plan: ${first?.instancePath || '/'} ${first?.message ?? ''}`.trimEnd(), {hint: 'Save one with: compctl plan --out FILE'})
   }
-  return data as CompctlPlan
+  const plan = data as CompctlPlan
+  // A plan printed with --json shows sensitive values as (sensitive): run, it would give processes that text.
+  if (plan.inputs && plan.steps.some((step) => specHash(step.spec) !== step.specHash))
+    throw new UserError(`${path}: its steps' specs do not match their hashes, as in a plan printed with --json, whose sensitive values are blanked out`, {
+      hint: 'Save the plan to apply with: compctl plan --out FILE',
+    })
+  return plan
 }
 
 /** What a saved plan keeps of its file: enough to open the same state backend without reading the file again. */

@@ -10,8 +10,8 @@ const show = (value: unknown) => (value === null || value === undefined ? 'nothi
  * its steps touches changed since it was made. Only what the steps touch counts: an
  * unrelated apply in between does not make a plan stale.
  */
-export async function staleReasons(plan: CompctlPlan, state: CompctlState | null): Promise<string[]> {
-  const reasons: string[] = []
+export async function staleReasons(plan: CompctlPlan, state: CompctlState | null, inputs?: Record<string, string>): Promise<string[]> {
+  const reasons: string[] = inputReasons(plan.inputs ?? {}, inputs ?? {})
   const lineage = state?.lineage ?? null
   if (plan.lineage !== lineage) {
     reasons.push(
@@ -42,6 +42,21 @@ export async function staleReasons(plan: CompctlPlan, state: CompctlState | null
     for (const [file, hash] of Object.entries(step.assumes.watched ?? {})) {
       const current = await hashWatchedFile(resolve(plan.source.baseDir, file))
       if (current !== hash) reasons.push(`${step.id}: watched file ${file} changed since the plan was made`)
+    }
+  }
+  return reasons
+}
+
+/** Variables and env files whose value now differs from the plan's: named, never shown. */
+function inputReasons(planned: Record<string, string>, now: Record<string, string>): string[] {
+  const reasons: string[] = []
+  for (const key of [...new Set([...Object.keys(planned), ...Object.keys(now)])].sort()) {
+    if (planned[key] === now[key]) continue
+    if (key.startsWith('var.')) reasons.push(`variable ${key.slice(4)}: its value differs from the one the plan was made with`)
+    else {
+      // envFile:COMPONENT:FILE — a component name holds no colon.
+      const [, component, ...file] = key.split(':')
+      reasons.push(`env file ${file.join(':')} of component ${component} ${now[key] === undefined ? 'is no longer used' : 'changed'} since the plan was made`)
     }
   }
   return reasons

@@ -47,7 +47,7 @@ export function instanceName(config: LoadedConfig, flag?: string): string {
  * The config with `--instance` written into its settings, so a plan made from it (and saved)
  * names the instance it was made against, and `apply PLANFILE` uses that one.
  */
-export function withInstance(config: LoadedConfig, flag: string | undefined): LoadedConfig {
+export function withInstance<C extends LoadedConfig>(config: C, flag: string | undefined): C {
   if (flag === undefined) return config
   return {...config, spec: {...config.spec, settings: {...config.spec.settings, instance: instanceName(config, flag)}}}
 }

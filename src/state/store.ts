@@ -5,6 +5,7 @@ import validateFile from '../model/generated/validate-compctl.js'
 import validateState from '../model/generated/validate-state.js'
 import type {CompctlState} from '../model/generated/state.js'
 import {UserError} from '../errors.js'
+import {secrets} from '../secrets/secrets.js'
 import {describeFsFault} from '../util/fs-fault.js'
 import {makePrivateDir, openPrivate, PRIVATE_FILE_MODE} from '../util/private-files.js'
 import {InputFileError, readInputFile} from '../util/read-input.js'
@@ -90,9 +91,9 @@ export function parseState(text: string): CompctlState | string {
   return recordedSpecProblem(state) ?? state
 }
 
-/** The text every store writes for `state`. */
+/** The text every store writes for `state`: a sensitive value an error message quoted is hidden first. */
 export function stateText(state: CompctlState): string {
-  return JSON.stringify(state, null, 2) + '\n'
+  return JSON.stringify(withoutSecrets(state), null, 2) + '\n'
 }
 
 /**
@@ -201,3 +202,20 @@ export class FileStateStore implements StateStore {
   }
 }
 
+
+/**
+ * The state as written: specs hold sensitive values only as markers already, but an error
+ * message (a command's own words) may quote one.
+ */
+function withoutSecrets(state: CompctlState): CompctlState {
+  const components = Object.fromEntries(
+    Object.entries(state.components).map(([name, c]) => [name, typeof c.lastError === 'string' ? {...c, lastError: secrets.hide(c.lastError)} : c]),
+  )
+  const changes = Object.fromEntries(
+    Object.entries(state.changes).map(([name, change]) => [
+      name,
+      {...change, targets: Object.fromEntries(Object.entries(change.targets).map(([t, r]) => [t, typeof r.error === 'string' ? {...r, error: secrets.hide(r.error)} : r]))},
+    ]),
+  )
+  return {...state, components, changes}
+}

@@ -1,4 +1,4 @@
-import {loadConfigOrThrow} from '../config/load.js'
+import {loadResolved, type InputSources} from '../config/resolve.js'
 import {formatProblem} from '../errors.js'
 import {eventEmitter} from '../executor/events.js'
 import type {CompctlPlan} from '../model/generated/plan.js'
@@ -9,6 +9,7 @@ import {Supervisor} from './supervisor.js'
 
 export interface SuperviseRequest {
   file: string
+  inputs: InputSources
   parallelism?: number
   /** How long to wait for the state lock; 0 fails at once. */
   stateLockTimeoutMs: number
@@ -28,7 +29,7 @@ export interface SuperviseRequest {
  */
 export async function supervise(request: SuperviseRequest, view: ApplyView): Promise<number> {
   try {
-    const config = await loadConfigOrThrow(request.file)
+    const config = await loadResolved(request.file, request.inputs)
     for (const warning of config.warnings) request.onNote?.(formatProblem(warning))
     const locked = await openLockedState(config, {
       operation: 'supervise',
@@ -41,6 +42,7 @@ export async function supervise(request: SuperviseRequest, view: ApplyView): Pro
       const state = await adoptOrphans(store)
       const supervisor = new Supervisor({
         file: request.file,
+        inputs: request.inputs,
         config,
         journal: openJournal(store, state, config.project),
         emit: eventEmitter([(event) => view.onEvent(event)]),

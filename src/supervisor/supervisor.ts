@@ -1,5 +1,7 @@
 import {resolve} from 'node:path'
-import {loadConfig, type LoadedConfig} from '../config/load.js'
+import {loadConfig} from '../config/load.js'
+import {resolveInputs, type InputSources, type ResolvedConfig} from '../config/resolve.js'
+import {secrets} from '../secrets/secrets.js'
 import {formatProblem, UserError} from '../errors.js'
 import {bringDown} from '../executor/component-steps.js'
 import type {Emit} from '../executor/events.js'
@@ -23,7 +25,9 @@ import {decideCrash, type CrashDecision, type CrashSeries} from './policy.js'
 export interface SupervisorOptions {
   /** The desired-state file as the user named it: re-read on SIGHUP. */
   file: string
-  config: LoadedConfig
+  /** Where variable values come from: read again with the file on SIGHUP. */
+  inputs: InputSources
+  config: ResolvedConfig
   journal: StateJournal
   emit: Emit
   parallelism?: number
@@ -62,7 +66,7 @@ function stepRefOf(step: PlanStep): StepRef {
  * a time; between them, the exit watch and the health checks look after what runs.
  */
 export class Supervisor {
-  private config: LoadedConfig
+  private config: ResolvedConfig
   /** Runs of plans, one after another. */
   private queue: Promise<void> = Promise.resolve()
   private interruptRun: (() => void) | null = null
@@ -166,6 +170,7 @@ export class Supervisor {
       state: journal.current,
       observed: options.refresh ? observeRecorded(journal.current) : {},
       watched: await hashWatched(config),
+      inputs: config.inputs,
       options,
     })
   }
@@ -230,7 +235,8 @@ export class Supervisor {
     const recorded = this.options.journal.current.components[name]
     const identity = identityOf(recorded)
     if (!spec?.health || !identity || recorded!.status !== 'running' || this.inRun.has(name) || this.handling.has(name) || this.ending) return null
-    return {name, check: spec.health, identity, place: {cwd: resolve(this.config.baseDir, spec.cwd ?? '.'), ...(spec.env ? {env: spec.env} : {})}}
+    const {health, env, cwd} = secrets.reveal({health: spec.health, env: spec.env, cwd: spec.cwd})
+    return {name, check: health, identity, place: {cwd: resolve(this.config.baseDir, cwd ?? '.'), ...(env ? {env} : {})}}
   }
 
   private onHealthFailure(report: HealthReport): void {
@@ -337,17 +343,18 @@ export class Supervisor {
     const fail = (error: string, lines: string[] = []) =>
       this.options.emit({type: 'step_failed', stepId: superviseStepId('reload'), durationMs: performance.now() - began, error, ...(lines.length > 0 ? {tail: lines} : {})})
     let loaded
+    let next: ResolvedConfig
     try {
       loaded = await loadConfig(this.options.file)
+      if (!loaded.ok) {
+        const count = loaded.problems.length
+        return fail(`${this.options.file} is invalid (${count} problem${count === 1 ? '' : 's'}); the running system is left alone`, loaded.problems.map(formatProblem))
+      }
+      next = await resolveInputs(loaded.config, this.options.inputs, {requireValues: true})
     } catch (error) {
       if (!(error instanceof UserError)) throw error
       return fail(`${this.options.file} cannot be read; the running system is left alone`, [...error.lines, ...(error.hint ? [error.hint] : [])])
     }
-    if (!loaded.ok) {
-      const count = loaded.problems.length
-      return fail(`${this.options.file} is invalid (${count} problem${count === 1 ? '' : 's'}); the running system is left alone`, loaded.problems.map(formatProblem))
-    }
-    const next = loaded.config
     if (next.stateDir !== this.config.stateDir)
       return fail(`${this.options.file}: settings.stateDir now names ${next.stateDir}, not ${this.config.stateDir}; the running system is left alone (stop supervise and start it again to move the state)`)
     this.config = next

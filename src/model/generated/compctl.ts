@@ -177,6 +177,12 @@ export interface CompctlFile {
     [k: string]: Component
   }
   /**
+   * Inputs that differ between hosts or environments. `${var.NAME}` in any string under `components` and `changes` is replaced by the value. Values, later sources winning: `default`, each `--var-file`, `COMPCTL_VAR_<name>`, each `--var NAME=VALUE`.
+   */
+  variables?: {
+    [k: string]: Variable
+  }
+  /**
    * One-shot operations over targets: check, apply, verify, and back out on failure. Names share one namespace with `components`.
    */
   changes?: {
@@ -331,6 +337,10 @@ export interface Component {
     signal?: Signal1
   }
   /**
+   * Files of KEY=VALUE lines (dotenv syntax), relative to this file's folder, read at plan time into the environment; `env` wins over them. Their contents are part of this component's identity, and their values are sensitive: never shown or stored.
+   */
+  envFile?: string[]
+  /**
    * Files whose contents are part of this component's identity: an edit reloads it (or restarts it, without `reload`). Relative to this file's folder.
    */
   watch?: string[]
@@ -383,6 +393,27 @@ export interface HealthCheck {
    * Failed checks in a row before the component counts as crashed. Default: 3.
    */
   failures?: number
+}
+/**
+ * A declared variable.
+ *
+ * This interface was referenced by `CompctlFile`'s JSON-Schema
+ * via the `definition` "variable".
+ */
+export interface Variable {
+  /**
+   * What a value must be (default string).
+   */
+  type?: 'string' | 'number' | 'boolean'
+  /**
+   * The value when no source gives one; without it a value is required.
+   */
+  default?: string | number | boolean
+  description?: string
+  /**
+   * The value is never shown (`(sensitive)` instead) and never stored (a keyed hash instead).
+   */
+  sensitive?: boolean
 }
 /**
  * A one-shot operation over targets: check, apply, verify; backout and verifyBackout when apply or verify fails.

@@ -48,6 +48,12 @@ export interface CompctlPlan {
    * The desired file's named locks.
    */
   locks: {}
+  /**
+   * A keyed hash of each variable's value (`var.NAME`) and each env file's contents (`envFile:COMPONENT:FILE`) the plan was made with, never the value: applying the saved plan needs the same values.
+   */
+  inputs?: {
+    [k: string]: string
+  }
   steps: PlanStep[]
   summary: {
     start: number
