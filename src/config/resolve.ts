@@ -85,7 +85,7 @@ export async function resolveInputs(config: LoadedConfig, sources: InputSources,
     if (!component.envFile || component.envFile.length === 0) continue
     const fromFiles: Record<string, string> = {}
     for (const [index, file] of component.envFile.entries()) {
-      const content = await readInputFile(resolve(config.baseDir, file), `env file of component ${name}`, MAX_INPUT_BYTES)
+      const content = await readInputFile(resolve(config.baseDir, file), `the env file of component ${name}`, MAX_INPUT_BYTES)
       inputs[`envFile:${name}:${file}`] = 'hmac:' + keyedHash(key!, content.toString('utf8')).slice(0, 32)
       for (const [variable, value] of Object.entries(parseDotenv(content))) {
         const marker = markerFor(key!, value, index)
@@ -152,7 +152,7 @@ function fromText(text: string, type: NonNullable<Variable['type']>): VariableVa
 }
 
 async function readVarFile(file: string): Promise<Record<string, unknown>> {
-  const text = (await readInputFile(file, 'var file', MAX_INPUT_BYTES)).toString('utf8')
+  const text = (await readInputFile(file, 'the var file', MAX_INPUT_BYTES)).toString('utf8')
   const json = extname(file).toLowerCase() === '.json'
   let data: unknown
   try {
@@ -183,7 +183,7 @@ async function stateKey(stateDir: string): Promise<Buffer> {
   } finally {
     await unlink(temporary).catch(() => undefined)
   }
-  const key = (await readInputFile(path, 'state key', 1024)).toString('utf8').trim()
+  const key = (await readInputFile(path, 'the state key', 1024)).toString('utf8').trim()
   if (!/^[0-9a-f]{64}$/.test(key)) throw new UserError(`${path}: not a compctl state key`, {hint: 'Remove it: compctl makes a new one (every sensitive value then plans a restart).'})
   return Buffer.from(key, 'hex')
 }
