@@ -1,9 +1,11 @@
 import {randomUUID} from 'node:crypto'
 import {mkdir} from 'node:fs/promises'
-import {dirname, join, resolve} from 'node:path'
+import {dirname, resolve} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 import type {Component} from '../model/generated/compctl.js'
 import type {ComponentState} from '../model/generated/state.js'
+import {componentLogFile} from '../logs/paths.js'
+import {tailLines} from '../logs/tail.js'
 import {launch, type LaunchedProcess} from '../process/launch.js'
 import type {ProcessIdentity} from '../process/observe.js'
 import {waitUntilReady} from '../process/ready.js'
@@ -12,15 +14,10 @@ import {signalProcess, stopProcess} from '../process/stop.js'
 import type {StateJournal} from '../state/journal.js'
 import {durationMs} from '../util/duration.js'
 import {nowIso, type StepContext, type StepResult} from './step-context.js'
-import {tailLines} from './tail.js'
 
 const HOOK_TIMEOUT_MS = 5 * 60_000
 const MAX_BACKOFF_MS = 30_000
 const RESTART_ENV = 'COMPCTL_LAUNCH_ID'
-
-export function componentLogFile(stateDir: string, name: string): string {
-  return join(stateDir, 'logs', `${name}.log`)
-}
 
 function identityOf(recorded: ComponentState | undefined): ProcessIdentity | null {
   if (!recorded || typeof recorded.pid !== 'number' || typeof recorded.startTime !== 'number') return null

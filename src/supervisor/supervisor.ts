@@ -4,6 +4,8 @@ import {formatProblem, UserError} from '../errors.js'
 import {bringDown} from '../executor/component-steps.js'
 import type {Emit} from '../executor/events.js'
 import type {RunOutcome} from '../executor/executor.js'
+import {policyLookup} from '../logs/policy.js'
+import {RotationWatch} from '../logs/rotation-watch.js'
 import type {Component} from '../model/generated/compctl.js'
 import type {StepRef} from '../model/generated/events.js'
 import type {CompctlPlan, PlanStep} from '../model/generated/plan.js'
@@ -55,6 +57,10 @@ function stepRefOf(step: PlanStep): StepRef {
   return {id: step.id, action: step.action, type: step.type, name: step.name, ...(step.kind ? {kind: step.kind} : {}), waitsFor: step.waitsFor, lock: step.lock, reason: step.reason}
 }
 
+function rotationPolicies(config: LoadedConfig) {
+  return policyLookup({settings: config.spec.settings?.logs, components: config.spec.components ?? {}})
+}
+
 /**
  * `compctl supervise` after its state lock is taken: applies the file, then keeps the system as
  * declared. Crashes are handled by kind (see policy.ts), `health` checks run periodically, SIGHUP
@@ -80,9 +86,18 @@ export class Supervisor {
   private readonly ended = new Promise<void>((resolveEnded) => (this.endRequested = resolveEnded))
   private readonly watch: ExitWatch
   private readonly health: HealthMonitor
+  private readonly rotation: RotationWatch
 
   constructor(private readonly options: SupervisorOptions) {
     this.config = options.config
+    this.rotation = new RotationWatch({
+      stateDir: options.config.stateDir,
+      policyOf: rotationPolicies(options.config),
+      onRotated: (rotated) => {
+        if (rotated.lostBytes > 0) this.progress(undefined, `rotated ${rotated.log}; ${rotated.lostBytes} bytes written during the copy were lost`)
+      },
+      onFailure: (failure) => this.progress(undefined, `could not rotate ${failure.log}: ${failure.error}`),
+    })
     this.watch = new ExitWatch(
       () => this.watched(),
       (gone) => this.onGone(gone),
@@ -103,6 +118,7 @@ export class Supervisor {
       if (this.ending) return
       this.watch.start()
       this.syncHealth()
+      this.rotation.start()
       const running = this.watched().length
       const checked = this.health.names()
       this.progress(
@@ -348,6 +364,7 @@ export class Supervisor {
     if (next.stateDir !== this.config.stateDir)
       return fail(`${this.options.file}: settings.stateDir now names ${next.stateDir}, not ${this.config.stateDir}; the running system is left alone (stop supervise and start it again to move the state)`)
     this.config = next
+    this.rotation.setPolicies(rotationPolicies(next))
     const plan = await this.plan({destroy: false, targets: [], replace: [], refresh: true})
     for (const step of plan.steps) {
       if (step.type !== 'component') continue
@@ -363,6 +380,7 @@ export class Supervisor {
 
   private async finish(): Promise<number> {
     const ending = this.ending!
+    await this.rotation.stop()
     if (ending.kind === 'error') throw ending.error
     if (ending.kind === 'stop') {
       const plan = await this.plan({destroy: true, targets: [], replace: [], refresh: true})
