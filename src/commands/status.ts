@@ -1,5 +1,7 @@
 import {Flags} from '@oclif/core'
+import {UserError} from '../errors.js'
 import type {CompctlState} from '../model/generated/state.js'
+import {colourWanted} from '../util/colour.js'
 import {BaseCommand, fileFlag} from './base.js'
 
 export default class Status extends BaseCommand {
@@ -10,11 +12,13 @@ export default class Status extends BaseCommand {
 
   static override flags = {
     file: fileFlag,
-    json: Flags.boolean({summary: 'Print one JSON object (format_version "1") instead of tables.'}),
+    json: Flags.boolean({summary: 'Print one JSON object (format_version "1") instead of tables; each running component with its rssBytes (its process group\'s memory).'}),
+    watch: Flags.boolean({summary: 'A live view in a terminal, refreshed every second: CPU %, memory and the last log line too. q or Ctrl-C quits.', exclusive: ['json']}),
   }
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Status)
+    if (flags.watch) return this.watch(flags.file)
     const [{loadConfigOrThrow}, {observeRecorded}, {holderState, readStateLock}, {FileStateStore}, {alignColumns, buildStatusReport, renderStatusText}] = await Promise.all([
       import('../config/load.js'),
       import('../services/plan-service.js'),
@@ -40,9 +44,25 @@ export default class Status extends BaseCommand {
     })
     const lastExits = lastExitsOf(state)
     if (flags.json) {
-      const components = report.components.map((c) => ({...c, lastExit: lastExits.get(c.name) ?? null}))
+      const {readGroupUsage} = await import('../process/usage.js')
+      const usage = readGroupUsage(report.components.flatMap((c) => (c.status === 'running' && c.pid !== null ? [c.pid] : [])))
+      const rssOf = (c: (typeof report.components)[number]) => (c.status === 'running' && c.pid !== null ? (usage.get(c.pid)?.rssBytes ?? null) : null)
+      const components = report.components.map((c) => ({...c, lastExit: lastExits.get(c.name) ?? null, rssBytes: rssOf(c)}))
       this.out(JSON.stringify({...report, components}, null, 2))
     } else this.out(renderStatusText(report) + lastExitsText(lastExits, alignColumns))
+  }
+
+  /** `status --watch`: Ink and React are loaded on this path only. */
+  private async watch(file: string): Promise<void> {
+    if (!process.stdout.isTTY || !process.stdin.isTTY)
+      throw new UserError('compctl status --watch needs a terminal (stdin and stdout), and this is not one.', {hint: 'Use `compctl status`, or `compctl status --json` for a program.'})
+    const [{loadConfigOrThrow}, {statusWatchSource}, {watchStatusInk}] = await Promise.all([
+      import('../config/load.js'),
+      import('../services/status-watch.js'),
+      import('../views/ink/index.js'),
+    ])
+    const config = await loadConfigOrThrow(file)
+    await watchStatusInk({stdout: process.stdout, stdin: process.stdin, colour: colourWanted(process.stdout, false), title: `${config.project} (${config.file})`, load: statusWatchSource(config)})
   }
 }
 
