@@ -1,5 +1,6 @@
 import type {LoadedConfig} from '../config/load.js'
 import {componentLogFile} from '../logs/paths.js'
+import type {CompctlState} from '../model/generated/state.js'
 import {tailLines} from '../logs/tail.js'
 import {byCodeUnits, topologicalOrder} from '../planner/graph.js'
 import {CpuSampler, readGroupUsage} from '../process/usage.js'
@@ -19,7 +20,7 @@ export interface WatchRow {
   /** Over the whole process group since the previous refresh; null on the first one or when not running. */
   cpuPercent: number | null
   rssBytes: number | null
-  /** The last health check's outcome as supervise recorded it; null without a check or supervise. */
+  /** The latest health checks as supervise recorded them; null without a check, or when supervise does not run. */
   health: string | null
   lastLine: string | null
 }
@@ -58,6 +59,7 @@ export function statusWatchSource(config: LoadedConfig): () => Promise<WatchRow[
       applyRunning: holder === 'alive' || holder === 'elsewhere',
       now: new Date(),
     })
+    const supervised = lock?.operation === 'supervise' && holder === 'alive'
     const running = report.components.filter((c) => c.status === 'running' && c.pid !== null)
     const usage = readGroupUsage(running.map((c) => c.pid!))
     const cpu = sampler.sample(usage)
@@ -73,11 +75,16 @@ export function statusWatchSource(config: LoadedConfig): () => Promise<WatchRow[
           restarts: c.restarts,
           cpuPercent: live ? (cpu.get(c.pid!) ?? null) : null,
           rssBytes: live ? (usage.get(c.pid!)?.rssBytes ?? null) : null,
-          health: null,
+          health: live && supervised ? healthText(state?.components[c.name]?.health) : null,
           lastLine: (await tailLines(componentLogFile(config.stateDir, c.name), 1))[0] ?? null,
         }
       }),
     )
     return rows.sort((a, b) => order(a.name, b.name))
   }
+}
+
+function healthText(health: NonNullable<CompctlState['components'][string]['health']> | null | undefined): string | null {
+  if (!health) return null
+  return health.status === 'passing' ? 'passing' : `failing ${health.failures ?? 0}/${health.limit ?? '?'}`
 }

@@ -35,6 +35,7 @@ export interface SupervisorOptions {
 }
 
 type LastExit = NonNullable<ComponentState['lastExit']>
+type ComponentHealth = NonNullable<ComponentState['health']>
 
 type Ending =
   | {kind: 'stop'}
@@ -104,8 +105,12 @@ export class Supervisor {
     )
     this.health = new HealthMonitor({
       target: (name) => this.healthTarget(name),
-      onFailure: (report) => this.onHealthFailure(report),
+      onFailure: (report) => {
+        void this.recordHealth(report.name, {status: 'failing', failures: report.failures, limit: report.limit})
+        this.onHealthFailure(report)
+      },
       onRecovered: (name) => this.progress(name, 'health check holds again'),
+      onPassed: (name) => void this.recordHealth(name, {status: 'passing'}),
     })
   }
 
@@ -246,6 +251,18 @@ export class Supervisor {
     return {name, check: spec.health, identity, place: {cwd: resolve(this.config.baseDir, spec.cwd ?? '.'), ...(spec.env ? {env: spec.env} : {})}}
   }
 
+  /** For `status --watch`: written to the state only when it differs from what is recorded. */
+  private async recordHealth(name: string, health: Omit<ComponentHealth, 'at'>): Promise<void> {
+    const recorded = this.options.journal.current.components[name]?.health
+    if (recorded && recorded.status === health.status && recorded.failures === health.failures) return
+    await this.options.journal
+      .update((state) => {
+        const entry = state.components[name]
+        if (entry?.status === 'running') entry.health = {...health, at: new Date().toISOString()}
+      })
+      .catch((error: Error) => this.progress(name, `could not record its health in the state: ${error.message}`))
+  }
+
   private onHealthFailure(report: HealthReport): void {
     const {name, failures, limit, reason} = report
     this.progress(name, `health check failed (${failures} of ${limit} in a row): ${reason}`)
@@ -294,6 +311,7 @@ export class Supervisor {
       entry.startTime = null
       entry.lastExit = lastExit
       entry.lastError = decision.why
+      entry.health = null
     })
     this.act(name, decision, Number.isFinite(ranMs) ? ranMs : 0)
   }

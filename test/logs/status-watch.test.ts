@@ -1,9 +1,12 @@
-import {writeFileSync} from 'node:fs'
+import {rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
+import {loadConfigOrThrow} from '../../src/config/load.js'
+import {statusWatchSource} from '../../src/services/status-watch.js'
 import {compctl, tempProject} from '../helpers/cli.js'
 import {isAlive, readState, waitFor} from '../helpers/state.js'
 import {skipReason, tmuxServer} from '../helpers/tmux.js'
+import {superviseIn, WAIT_MS} from '../supervise/helpers.js'
 
 const FILE = `version: 1
 components:
@@ -42,6 +45,35 @@ describe('compctl status --json', () => {
     expect(busy.rssBytes).toBeLessThan(1024 ** 3)
     expect(components.find((c) => c.name === 'idle')).toMatchObject({status: 'exited', rssBytes: null})
   }, 60_000)
+})
+
+describe('status --watch rows', () => {
+  it('show the health supervise records: passing, failing with the count, and nothing without supervise', async () => {
+    const dir = tempProject()
+    writeFileSync(
+      join(dir, 'compctl.yaml'),
+      `version: 1
+components:
+  checked: {command: ["sleep", "300"], health: {command: ["test", "-f", "healthy"], interval: 300ms, failures: 50}}
+  unchecked: {command: ["sleep", "300"]}
+`,
+    )
+    writeFileSync(join(dir, 'healthy'), '')
+    const supervised = await superviseIn(dir)
+    const rows = statusWatchSource(await loadConfigOrThrow(join(dir, 'compctl.yaml')))
+    const healthOf = async (name: string) => (await rows()).find((r) => r.name === name)!.health
+    await waitFor(() => readState(dir).components.checked?.health?.status === 'passing', WAIT_MS, 'a passing check')
+    expect(await healthOf('checked')).toBe('passing')
+    expect(await healthOf('unchecked')).toBeNull()
+    rmSync(join(dir, 'healthy'))
+    await waitFor(() => (readState(dir).components.checked?.health?.failures ?? 0) >= 2, WAIT_MS, 'failing checks')
+    expect(await healthOf('checked')).toMatch(/^failing \d+\/50$/)
+    supervised.child.kill('SIGTERM')
+    expect((await supervised.done).code).toBe(0)
+    // supervise is gone: a recorded health would be stale.
+    expect(compctl(['apply', '--auto-approve'], {cwd: dir}).code).toBe(0)
+    expect(await healthOf('checked')).toBeNull()
+  }, 90_000)
 })
 
 describe('compctl status --watch', () => {
