@@ -231,7 +231,7 @@ export class Supervisor {
     for (const [name, recorded] of Object.entries(this.options.journal.current.components)) {
       if (recorded.status !== 'running' || this.inRun.has(name) || this.handling.has(name)) continue
       const identity = identityOf(recorded)
-      if (identity) out.push({name, identity})
+      if (identity) out.push({name, identity, child: this.exits.get(name)?.pid === identity.pid})
     }
     return out
   }

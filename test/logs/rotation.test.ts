@@ -149,6 +149,23 @@ describe('log rotation', () => {
     expect(existsSync(`/proc/${pid}`)).toBe(true)
   }, 120_000)
 
+  it('rotates a change target’s log at the end of apply, by settings.logs', async () => {
+    const dir = project(`version: 1
+settings:
+  logs: {maxSize: 100KB, keep: 2, compress: false}
+changes:
+  noisy:
+    apply: {run: [["${process.execPath}", "-e", "for (let i = 0; i < 3000; i++) console.log('line ' + String(i).padStart(10, '0') + ' ' + 'x'.repeat(83))"]]}
+`)
+    expect(compctl(['apply', '--auto-approve'], {cwd: dir}).code).toBe(0)
+    const folder = join(logDir(dir), 'changes/noisy')
+    expect(readdirSync(folder).sort()).toEqual(['local.log', 'local.log.1'])
+    const copy = readFileSync(join(folder, 'local.log.1'), 'utf8')
+    expect(copy).toContain('line 0000002999 ')
+    expect(statSync(join(folder, 'local.log')).size).toBe(0)
+    expect(statSync(join(folder, 'local.log.1')).mode & 0o777).toBe(0o600)
+  }, 60_000)
+
   it('keep: 0 only empties the log, and a log under maxSize is left alone', async () => {
     const dir = writerProject('{maxSize: 1MB, keep: 0}', BURST, 100 * 1024)
     expect(compctl(['apply', '--auto-approve'], {cwd: dir}).code).toBe(0)
