@@ -44,19 +44,27 @@ export async function rotateIfLarge(log: string, policy: RotationPolicy): Promis
     await unlink(partial).catch(() => undefined)
     copy = await createPrivateFile(partial)
   }
+  const progress = {truncated: false}
   let moved
   try {
     const source = openSync(log, constants.O_RDWR | constants.O_NOFOLLOW)
     try {
-      moved = await copyThenTruncate(source, info.size, copy, policy.compress)
+      moved = await copyThenTruncate(source, info.size, copy, policy.compress, progress)
     } finally {
       closeSync(source)
     }
     await copy.sync()
   } catch (error) {
     await copy.close().catch(() => undefined)
-    await unlink(partial).catch(() => undefined)
-    throw error
+    if (!progress.truncated) {
+      await unlink(partial).catch(() => undefined)
+      throw error
+    }
+    // The log is already emptied: what the copy holds is all there is of it, so it is kept (a
+    // compressed one may end short, and gunzip still gives what it holds).
+    await shiftCopies(log, policy.keep)
+    await rename(partial, rotatedCopy(log, 1, policy.compress))
+    throw new Error(`${(error as Error).message}; ${rotatedCopy(log, 1, policy.compress)} may be incomplete`)
   }
   await copy.close()
   await shiftCopies(log, policy.keep)
@@ -72,7 +80,7 @@ export async function rotateIfLarge(log: string, policy: RotationPolicy): Promis
  * the copy is cut off after twice the starting size: what it wrote past the last read is lost,
  * and counted.
  */
-async function copyThenTruncate(fd: number, startSize: number, out: FileHandle, compress: boolean): Promise<{bytes: number; lostBytes: number}> {
+async function copyThenTruncate(fd: number, startSize: number, out: FileHandle, compress: boolean, progress: {truncated: boolean}): Promise<{bytes: number; lostBytes: number}> {
   const limit = 2 * startSize
   let bytes = 0
   let lostBytes = 0
@@ -83,6 +91,7 @@ async function copyThenTruncate(fd: number, startSize: number, out: FileHandle, 
       if (read === 0) {
         lostBytes = Math.max(0, fstatSync(fd).size - bytes)
         ftruncateSync(fd, 0)
+        progress.truncated = true
         return
       }
       bytes += read
@@ -90,11 +99,20 @@ async function copyThenTruncate(fd: number, startSize: number, out: FileHandle, 
     }
   }
   const write = async (pieces: AsyncIterable<Buffer>) => {
-    for await (const piece of pieces) await out.write(piece)
+    for await (const piece of pieces) await writeAll(out, piece)
   }
   if (compress) await pipeline(Readable.from(chunks()), createGzip(), write)
   else await pipeline(Readable.from(chunks()), write)
   return {bytes, lostBytes}
+}
+
+/** A full disk shows as a short write before any error: every byte is written, or it throws. */
+async function writeAll(out: FileHandle, bytes: Buffer): Promise<void> {
+  for (let done = 0; done < bytes.length; ) {
+    const {bytesWritten} = await out.write(bytes, done, bytes.length - done)
+    if (bytesWritten === 0) throw Object.assign(new Error('ENOSPC: no space left on device, write'), {code: 'ENOSPC'})
+    done += bytesWritten
+  }
 }
 
 /** keep 0: nothing is kept, the log is only emptied. */

@@ -1,11 +1,14 @@
-import {existsSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import {execFileSync, spawnSync} from 'node:child_process'
+import {existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {gunzipSync} from 'node:zlib'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {compctl} from '../helpers/cli.js'
+import {cleanups} from '../helpers/tmux.js'
 import {readState, waitFor} from '../helpers/state.js'
 import {project, superviseIn, WAIT_MS} from '../supervise/helpers.js'
 
+const isRoot = process.getuid?.() === 0
 const MB = 1024 * 1024
 /** Bytes of one burst of the writer: a whole number of lines, past maxSize (1MB). */
 const BURST = 1_600_000
@@ -164,6 +167,30 @@ changes:
     expect(copy).toContain('line 0000002999 ')
     expect(statSync(join(folder, 'local.log')).size).toBe(0)
     expect(statSync(join(folder, 'local.log.1')).mode & 0o777).toBe(0o600)
+  }, 60_000)
+
+  it.skipIf(!isRoot && !process.env.CI)(`on a full disk reports the log in one line, exits 1, and leaves the log whole${isRoot ? '' : ' — skipped: mounting a tmpfs needs root'}`, async () => {
+    const dir = project(`version: 1
+settings:
+  logs: {maxSize: 1MB, compress: false}
+components:
+  writer:
+    command: ["${process.execPath}", "-e", "process.stdout.write(require('node:crypto').randomBytes(1200 * 1024).toString('hex').slice(0, 1500 * 1024)); setInterval(() => {}, 1 << 30)"]
+`)
+    // The state folder on a 2 MB tmpfs: the 1.5 MB log fits, a copy of it does not.
+    const state = join(dir, 'state')
+    mkdirSync(state)
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', state])
+    cleanups.push(() => void spawnSync('umount', ['-l', state]))
+    expect(compctl(['apply', '--auto-approve'], {cwd: dir}).code).toBe(0)
+    const log = join(logDir(dir), 'writer.log')
+    await waitFor(() => (statSync(log, {throwIfNoEntry: false})?.size ?? 0) === 1500 * 1024, WAIT_MS, 'the log to be written')
+    const before = readFileSync(log)
+    const result = compctl(['logs', '--rotate'], {cwd: dir})
+    expect(result.code).toBe(1)
+    expect(result.stderr.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`^compctl: could not rotate ${log}: .*ENOSPC`))])
+    expect(readFileSync(log)).toEqual(before)
+    expect(readdirSync(logDir(dir))).toEqual(['writer.log'])
   }, 60_000)
 
   it('keep: 0 only empties the log, and a log under maxSize is left alone', async () => {
