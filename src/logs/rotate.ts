@@ -1,4 +1,4 @@
-import {appendFileSync, closeSync, constants, fstatSync, ftruncateSync, openSync, readSync} from 'node:fs'
+import {appendFileSync, closeSync, constants, fstatSync, ftruncateSync, lstatSync, openSync, readdirSync, readSync} from 'node:fs'
 import {lstat, readdir, rename, unlink, type FileHandle} from 'node:fs/promises'
 import {basename, dirname, join} from 'node:path'
 import {Readable} from 'node:stream'
@@ -152,20 +152,35 @@ async function shiftCopies(log: string, keep: number): Promise<void> {
   }
 }
 
-/** Every log of the state folder: each component's and each change target's. */
-export async function listLogs(stateDir: string): Promise<{path: string; component: string | null}[]> {
+/**
+ * Every log of the state folder: each component's and each change target's. Read with
+ * synchronous calls: a few hundred directory entries cost well under a millisecond that way,
+ * while a thread-pool round trip per file is what an idle supervise would spend most on.
+ */
+export function listLogs(stateDir: string): {path: string; component: string | null; size: number}[] {
   const dir = logsDir(stateDir)
-  const out: {path: string; component: string | null}[] = []
-  for (const file of (await readdir(dir).catch(() => [] as string[])).sort()) {
-    const component = componentOfLogFile(file)
-    if (component !== null) out.push({path: join(dir, file), component})
+  const out: {path: string; component: string | null; size: number}[] = []
+  const add = (path: string, component: string | null) => {
+    const info = lstatSync(path, {throwIfNoEntry: false})
+    if (info?.isFile()) out.push({path, component, size: info.size})
   }
-  const changesDir = join(dir, 'changes')
-  for (const change of (await readdir(changesDir).catch(() => [] as string[])).sort()) {
+  for (const file of readdirOrNone(dir)) {
+    const component = componentOfLogFile(file)
+    if (component !== null) add(join(dir, file), component)
+  }
+  for (const change of readdirOrNone(join(dir, 'changes'))) {
     const folder = changeLogDir(stateDir, change)
-    for (const file of (await readdir(folder).catch(() => [] as string[])).sort()) if (file.endsWith('.log')) out.push({path: join(folder, file), component: null})
+    for (const file of readdirOrNone(folder)) if (file.endsWith('.log')) add(join(folder, file), null)
   }
   return out
+}
+
+function readdirOrNone(dir: string): string[] {
+  try {
+    return readdirSync(dir).sort()
+  } catch {
+    return []
+  }
 }
 
 /** One log that could not be rotated, and why. */
@@ -178,9 +193,11 @@ export interface RotationFailure {
 export async function rotateLogs(stateDir: string, policyOf: (component: string | null) => RotationPolicy): Promise<{rotated: Rotated[]; failed: RotationFailure[]}> {
   const rotated: Rotated[] = []
   const failed: RotationFailure[] = []
-  for (const {path, component} of await listLogs(stateDir)) {
+  for (const {path, component, size} of listLogs(stateDir)) {
+    const policy = policyOf(component)
+    if (size <= policy.maxSize) continue
     try {
-      const done = await rotateIfLarge(path, policyOf(component))
+      const done = await rotateIfLarge(path, policy)
       if (done) rotated.push(done)
     } catch (error) {
       failed.push({log: path, error: (error as Error).message})

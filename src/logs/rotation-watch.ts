@@ -1,5 +1,4 @@
-import {watch, type FSWatcher} from 'node:fs'
-import {lstat} from 'node:fs/promises'
+import {lstatSync, watch, type FSWatcher} from 'node:fs'
 import {componentLogFile, componentOfLogFile, logsDir} from './paths.js'
 import type {RotationPolicy} from './policy.js'
 import {rotateIfLarge, rotateLogs, type Rotated, type RotationFailure} from './rotate.js'
@@ -96,8 +95,8 @@ export class RotationWatch {
     for (const name of names) {
       const path = componentLogFile(this.options.stateDir, name)
       const policy = this.options.policyOf(name)
-      const info = await lstat(path).catch(() => null)
-      if (info === null || info.size <= policy.maxSize) continue
+      const info = lstatSync(path, {throwIfNoEntry: false})
+      if (info === undefined || info.size <= policy.maxSize) continue
       try {
         const done = await rotateIfLarge(path, policy)
         if (done) this.options.onRotated?.(done)
