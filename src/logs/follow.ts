@@ -50,6 +50,9 @@ async function newestCopy(path: string): Promise<{path: string; inode: number; c
 export class LogReader {
   private readonly positions = new Map<string, Position>()
   private readonly pumps = new Map<string, Promise<void>>()
+  /** Logs seen shrinking, with a look again already due. */
+  private readonly awaitingCopy = new Set<string>()
+  private stopped = false
 
   constructor(private readonly sink: LogSink) {}
 
@@ -104,6 +107,7 @@ export class LogReader {
     // Anything written between the first print and the watchers starting.
     pumpAll()
     await until
+    this.stopped = true
     clearInterval(poll)
     for (const watcher of watchers.values()) watcher.close()
     await Promise.all(this.pumps.values())
@@ -112,6 +116,7 @@ export class LogReader {
 
   /** One catch-up at a time per log, in order. */
   private pump(source: LogSource): Promise<void> {
+    if (this.stopped) return Promise.resolve()
     const next = (this.pumps.get(source.path) ?? Promise.resolve()).then(() => this.catchUp(source))
     this.pumps.set(source.path, next)
     return next
@@ -138,7 +143,7 @@ export class LogReader {
       position.offset = 0
     } else if (info.size < position.offset || position.shrunkAt !== null) {
       position.shrunkAt ??= Date.now()
-      if (Date.now() - position.shrunkAt < ROTATION_WAIT_MS) return void setTimeout(() => void this.pump(source), FOLLOW_POLL_MS / 4)
+      if (Date.now() - position.shrunkAt < ROTATION_WAIT_MS) return this.lookAgainSoon(source)
       process.stderr.write(`compctl: ${source.path} was truncated; following from its start\n`)
       position.offset = 0
       position.shrunkAt = null
@@ -149,6 +154,15 @@ export class LogReader {
     const start = position.offset
     position.offset = info.size
     await this.copyRange(source, source.path, start, info.size)
+  }
+
+  private lookAgainSoon(source: LogSource): void {
+    if (this.awaitingCopy.has(source.path)) return
+    this.awaitingCopy.add(source.path)
+    setTimeout(() => {
+      this.awaitingCopy.delete(source.path)
+      void this.pump(source)
+    }, FOLLOW_POLL_MS / 4)
   }
 
   /** Bytes [start, end) of a file (of its decompressed content for a .gz) into the sink. */

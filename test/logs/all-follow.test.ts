@@ -84,4 +84,24 @@ describe('compctl logs without NAME', () => {
     // The restarted run's lines come after the first run's.
     expect(short.findIndex(([pid]) => pid === second)).toBeGreaterThan(short.findLastIndex(([pid]) => pid === first))
   }, 120_000)
+
+  it('--follow paused during a rotation prints what it had not read yet from the new copy, then the emptied log', async () => {
+    const dir = project(FILE)
+    expect(compctl(['apply', '--auto-approve', '--target', 'short'], {cwd: dir}).code).toBe(0)
+    const follow = compctlAsync(['logs', '--follow'], {cwd: dir})
+    await waitFor(() => linesOf(follow.output().stdout, 'short').length >= 3, WAIT_MS, 'followed lines')
+    // Stopped, the follower reads nothing while lines are written, rotated away, and more follow.
+    follow.child.kill('SIGSTOP')
+    const seenBefore = linesOf(follow.output().stdout, 'short').length
+    await waitFor(() => lineCount(join(dir, 'state/logs/short.log')) >= 25, WAIT_MS, 'short to pass maxSize')
+    expect(compctl(['logs', '--rotate'], {cwd: dir}).code).toBe(0)
+    await waitFor(() => lineCount(join(dir, 'state/logs/short.log')) >= 5, WAIT_MS, 'lines after the rotation')
+    follow.child.kill('SIGCONT')
+    await waitFor(() => linesOf(follow.output().stdout, 'short').length >= seenBefore + 30, WAIT_MS, 'the follower to catch up')
+    follow.child.kill('SIGINT')
+    const result = await follow.done
+    expect(result.stderr).not.toContain('truncated')
+    const counters = linesOf(result.stdout, 'short').map(([, n]) => n)
+    expect(counters).toEqual(counters.map((_, i) => counters[0]! + i))
+  }, 120_000)
 })
