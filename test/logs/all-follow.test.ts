@@ -44,6 +44,9 @@ describe('compctl logs without NAME', () => {
     // The last lines: consecutive, and the last the file holds at the time.
     const counters = linesOf(result.stdout, 'short').map(([, n]) => n)
     expect(counters).toEqual([counters[0]!, counters[0]! + 1, counters[0]! + 2])
+    // --color (a terminal's default) colours the names and nothing else.
+    const coloured = compctl(['logs', '-n', '1', '--color'], {cwd: dir}).stdout.split('\n')
+    expect(coloured[0]).toMatch(/^\x1b\[\d+mlonger-name\x1b\[\d+m \| \d+ \d+ x+$/)
   }, 60_000)
 
   it('--follow streams every component, across a rotation and a restart, and picks up one that starts later', async () => {

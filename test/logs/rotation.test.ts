@@ -1,5 +1,5 @@
 import {execFileSync, spawnSync} from 'node:child_process'
-import {existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {gunzipSync} from 'node:zlib'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
@@ -192,6 +192,21 @@ components:
     expect(readFileSync(log)).toEqual(before)
     expect(readdirSync(logDir(dir))).toEqual(['writer.log'])
   }, 60_000)
+
+  it('never follows a planted symlink: the file it points to is neither copied nor emptied', () => {
+    const dir = project('version: 1\nsettings:\n  logs: {maxSize: 1KB}\n')
+    const victim = join(dir, 'victim.txt')
+    writeFileSync(victim, 'secret\n'.repeat(1000))
+    mkdirSync(logDir(dir), {recursive: true})
+    symlinkSync(victim, join(logDir(dir), 'evil.log'))
+    symlinkSync(victim, join(logDir(dir), 'other.log.rotating'))
+    writeFileSync(join(logDir(dir), 'other.log'), 'x'.repeat(4096))
+    const result = compctl(['logs', '--rotate'], {cwd: dir})
+    expect(result.code, result.stderr).toBe(0)
+    expect(readFileSync(victim, 'utf8')).toBe('secret\n'.repeat(1000))
+    // other.log's copy under way is a symlink planted just now: that rotation is skipped, not redirected.
+    expect(readdirSync(logDir(dir)).sort()).toEqual(['evil.log', 'other.log', 'other.log.rotating'])
+  })
 
   it('keep: 0 only empties the log, and a log under maxSize is left alone', async () => {
     const dir = writerProject('{maxSize: 1MB, keep: 0}', BURST, 100 * 1024)
