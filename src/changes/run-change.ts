@@ -1,4 +1,5 @@
-import {join, resolve} from 'node:path'
+import {resolve} from 'node:path'
+import {changeLogDir, changeTargetLogFile} from '../logs/paths.js'
 import type {Change, Expect, Target} from '../model/generated/compctl.js'
 import type {TargetOutcome} from '../model/generated/state.js'
 import {batchesOf} from '../planner/plan.js'
@@ -65,9 +66,9 @@ export async function runChange(context: ChangeRunContext): Promise<ChangeRunRes
   const {name, change, baseDir, signal} = context
   const onFailure = change.onFailure ?? 'abort'
   const targets = new Map(targetsOf(change).map((t) => [t.name, t]))
-  const logDir = join(resolve(baseDir, context.stateDir), 'logs', 'changes', name)
-  makePrivateDirSync(logDir)
-  const logFileOf = (target: string) => join(logDir, `${target}.log`)
+  const stateDir = resolve(baseDir, context.stateDir)
+  makePrivateDirSync(changeLogDir(stateDir, name))
+  const logFileOf = (target: string) => changeTargetLogFile(stateDir, name, target)
   const progress = context.onProgress ?? (() => {})
   const interrupted = () => signal?.aborted === true
 

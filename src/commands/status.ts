@@ -1,5 +1,7 @@
 import {Flags} from '@oclif/core'
+import {UserError} from '../errors.js'
 import type {CompctlState} from '../model/generated/state.js'
+import {colourWanted} from '../util/colour.js'
 import {BaseCommand, fileFlag} from './base.js'
 import {stateFlags, stateOptions} from './state-flags.js'
 
@@ -12,13 +14,15 @@ export default class Status extends BaseCommand {
   static override flags = {
     file: fileFlag,
     ...stateFlags,
-    json: Flags.boolean({summary: 'Print one JSON object (format_version "1") instead of tables.'}),
-    all: Flags.boolean({summary: 'Every instance of the project in the state backend: instance, host, serial, last apply, running/declared, then each component.'}),
+    json: Flags.boolean({summary: 'Print one JSON object (format_version "1") instead of tables; each running component with its rssBytes (its process group\'s memory).'}),
+    all: Flags.boolean({summary: 'Every instance of the project in the state backend: instance, host, serial, last apply, running/declared, then each component.', exclusive: ['watch']}),
+    watch: Flags.boolean({summary: 'A live view in a terminal, refreshed every second: CPU %, memory and the last log line too. q or Ctrl-C quits.', exclusive: ['json', 'all']}),
   }
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Status)
     if (flags.all) return this.fleet(flags)
+    if (flags.watch) return this.watch(flags)
     const [{loadConfigOrThrow}, {observeRecorded}, {holderState}, {readState}, {alignColumns, buildStatusReport, renderStatusText}] = await Promise.all([
       import('../config/load.js'),
       import('../services/plan-service.js'),
@@ -42,7 +46,10 @@ export default class Status extends BaseCommand {
     })
     const lastExits = lastExitsOf(state)
     if (flags.json) {
-      const components = report.components.map((c) => ({...c, lastExit: lastExits.get(c.name) ?? null}))
+      const {readGroupUsage} = await import('../process/usage.js')
+      const usage = readGroupUsage(report.components.flatMap((c) => (c.status === 'running' && c.pid !== null ? [c.pid] : [])))
+      const rssOf = (c: (typeof report.components)[number]) => (c.status === 'running' && c.pid !== null ? (usage.get(c.pid)?.rssBytes ?? null) : null)
+      const components = report.components.map((c) => ({...c, lastExit: lastExits.get(c.name) ?? null, rssBytes: rssOf(c)}))
       this.out(JSON.stringify({...report, components}, null, 2))
     } else this.out(renderStatusText(report) + lastExitsText(lastExits, alignColumns))
   }
@@ -56,6 +63,19 @@ export default class Status extends BaseCommand {
     ])
     const report = await fleetStatus(await loadConfigOrThrow(flags.file), stateOptions(flags))
     this.out(flags.json ? JSON.stringify(report, null, 2) : renderFleetText(report))
+  }
+
+  /** `status --watch`: Ink and React are loaded on this path only. */
+  private async watch(flags: {file: string; instance?: string | undefined}): Promise<void> {
+    if (!process.stdout.isTTY || !process.stdin.isTTY)
+      throw new UserError('compctl status --watch needs a terminal (stdin and stdout), and this is not one.', {hint: 'Use `compctl status`, or `compctl status --json` for a program.'})
+    const [{loadConfigOrThrow}, {statusWatchSource}, {watchStatusInk}] = await Promise.all([
+      import('../config/load.js'),
+      import('../services/status-watch.js'),
+      import('../views/ink/index.js'),
+    ])
+    const config = await loadConfigOrThrow(flags.file)
+    await watchStatusInk({stdout: process.stdout, stdin: process.stdin, colour: colourWanted(process.stdout, false), title: `${config.project} (${config.file})`, load: statusWatchSource(config, stateOptions(flags))})
   }
 }
 

@@ -1,9 +1,11 @@
 import {randomUUID} from 'node:crypto'
 import {stat} from 'node:fs/promises'
-import {dirname, join, resolve} from 'node:path'
+import {dirname, resolve} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 import type {Component} from '../model/generated/compctl.js'
 import type {ComponentState} from '../model/generated/state.js'
+import {componentLogFile} from '../logs/paths.js'
+import {tailLines} from '../logs/tail.js'
 import {launch, type LaunchedProcess} from '../process/launch.js'
 import type {ProcessIdentity} from '../process/observe.js'
 import {waitUntilReady} from '../process/ready.js'
@@ -14,15 +16,10 @@ import {secrets} from '../secrets/secrets.js'
 import {durationMs} from '../util/duration.js'
 import {makePrivateDir} from '../util/private-files.js'
 import {nowIso, type StepContext, type StepResult} from './step-context.js'
-import {tailLines} from './tail.js'
 
 const HOOK_TIMEOUT_MS = 5 * 60_000
 const MAX_BACKOFF_MS = 30_000
 const RESTART_ENV = 'COMPCTL_LAUNCH_ID'
-
-export function componentLogFile(stateDir: string, name: string): string {
-  return join(stateDir, 'logs', `${name}.log`)
-}
 
 /** A file's size in bytes; 0 when it does not exist yet. */
 async function sizeOf(file: string): Promise<number> {

@@ -5,6 +5,9 @@ import {formatProblem, UserError} from '../errors.js'
 import {eventEmitter, type Emit} from '../executor/events.js'
 import {Executor, type RunOutcome} from '../executor/executor.js'
 import type {LockBackend} from '../locks/types.js'
+import {policyLookup, type RotationSettings} from '../logs/policy.js'
+import {rotateLogs} from '../logs/rotate.js'
+import type {Component, LogRotation} from '../model/generated/compctl.js'
 import type {CompctlPlan} from '../model/generated/plan.js'
 import type {CompctlState} from '../model/generated/state.js'
 import {adoptLaunched} from '../process/adopt.js'
@@ -118,6 +121,17 @@ export function markApplied(state: CompctlState): void {
   state.appliedAt = new Date().toISOString()
 }
 
+/** The components' specs as last applied, for a saved plan's run (there is no file to read them from). */
+function recordedSpecs(state: CompctlState): Record<string, Component> {
+  return Object.fromEntries(Object.entries(state.components).map(([name, recorded]) => [name, recorded.spec as unknown as Component]))
+}
+
+/** The end of every apply and destroy: logs past their maxSize are rotated; one that cannot be is reported, and the run's outcome stands. */
+export async function rotateAfterRun(stateDir: string, rotation: RotationSettings, onNote?: (message: string) => void): Promise<void> {
+  const {failed} = await rotateLogs(stateDir, policyLookup(rotation))
+  for (const failure of failed) onNote?.(`compctl: could not rotate ${failure.log}: ${failure.error}`)
+}
+
 /** SIGINT and SIGTERM call `handler` while connected. */
 export function onTerminationSignals(handler: () => void): () => void {
   process.on('SIGINT', handler)
@@ -186,6 +200,10 @@ export async function applyPlan(request: ApplyRequest, view: ApplyView): Promise
       connectInterrupt: onTerminationSignals,
       beforeFirstStep: recordPlan,
     })
+    const rotation: RotationSettings = config
+      ? {settings: config.spec.settings?.logs, components: config.spec.components ?? {}}
+      : {settings: (plan.settings as {logs?: LogRotation}).logs, components: recordedSpecs(journal.current)}
+    await rotateAfterRun(plan.source.stateDir, rotation, request.onNote)
     if (journal.failure)
       throw new UserError(
         `${request.operation} stopped: ${journal.failure.message.split('\n')[0]}; no new step was started and no process it started is left unrecorded. Run it again once the state can be written: it converges.`,

@@ -6,6 +6,8 @@ export const ADOPTED_CHECK_MS = 1000
 export interface WatchedProcess {
   name: string
   identity: ProcessIdentity
+  /** Launched by this process: its exit raises SIGCHLD here, so the periodic check skips it. */
+  child?: boolean
 }
 
 /**
@@ -26,7 +28,7 @@ export class ExitWatch {
   start(): void {
     if (this.timer) return
     process.on('SIGCHLD', this.onChild)
-    this.timer = setInterval(() => this.check(), ADOPTED_CHECK_MS)
+    this.timer = setInterval(() => this.check((watched) => watched.child !== true), ADOPTED_CHECK_MS)
   }
 
   stop(): void {
@@ -35,8 +37,9 @@ export class ExitWatch {
     this.timer = null
   }
 
-  check(): void {
+  check(which: (watched: WatchedProcess) => boolean = () => true): void {
     for (const watched of this.list()) {
+      if (!which(watched)) continue
       const seen = observe(watched.identity)
       if (!seen.alive || !seen.sameProcess) this.onGone(watched)
     }

@@ -30,6 +30,8 @@ export interface HealthOptions {
   onFailure: (report: HealthReport) => void
   /** A check held after failures. */
   onRecovered: (name: string) => void
+  /** A check held. */
+  onPassed?: (name: string) => void
 }
 
 interface Schedule {
@@ -98,6 +100,7 @@ export class HealthMonitor {
     // Forgotten or replaced meanwhile: this result is about a schedule nobody follows any more.
     if (abort.signal.aborted || this.schedules.get(name) !== schedule) return
     if (result.ok) {
+      this.options.onPassed?.(name)
       if (schedule.failures > 0) this.options.onRecovered(name)
       schedule.failures = 0
     } else {

@@ -1,11 +1,13 @@
 import {resolve} from 'node:path'
-import {loadConfig} from '../config/load.js'
+import {loadConfig, type LoadedConfig} from '../config/load.js'
 import {resolveInputs, type InputSources, type ResolvedConfig} from '../config/resolve.js'
 import {secrets} from '../secrets/secrets.js'
 import {formatProblem, UserError} from '../errors.js'
 import {bringDown} from '../executor/component-steps.js'
 import type {Emit} from '../executor/events.js'
 import type {RunOutcome} from '../executor/executor.js'
+import {policyLookup} from '../logs/policy.js'
+import {RotationWatch} from '../logs/rotation-watch.js'
 import type {Component} from '../model/generated/compctl.js'
 import type {StepRef} from '../model/generated/events.js'
 import type {CompctlPlan, PlanStep} from '../model/generated/plan.js'
@@ -37,6 +39,7 @@ export interface SupervisorOptions {
 }
 
 type LastExit = NonNullable<ComponentState['lastExit']>
+type ComponentHealth = NonNullable<ComponentState['health']>
 
 type Ending =
   | {kind: 'stop'}
@@ -57,6 +60,10 @@ function identityOf(recorded: ComponentState | undefined): ProcessIdentity | nul
 
 function stepRefOf(step: PlanStep): StepRef {
   return {id: step.id, action: step.action, type: step.type, name: step.name, ...(step.kind ? {kind: step.kind} : {}), waitsFor: step.waitsFor, lock: step.lock, reason: step.reason}
+}
+
+function rotationPolicies(config: LoadedConfig) {
+  return policyLookup({settings: config.spec.settings?.logs, components: config.spec.components ?? {}})
 }
 
 /**
@@ -84,17 +91,30 @@ export class Supervisor {
   private readonly ended = new Promise<void>((resolveEnded) => (this.endRequested = resolveEnded))
   private readonly watch: ExitWatch
   private readonly health: HealthMonitor
+  private readonly rotation: RotationWatch
 
   constructor(private readonly options: SupervisorOptions) {
     this.config = options.config
+    this.rotation = new RotationWatch({
+      stateDir: options.config.stateDir,
+      policyOf: rotationPolicies(options.config),
+      onRotated: (rotated) => {
+        if (rotated.lostBytes > 0) this.progress(undefined, `rotated ${rotated.log}; ${rotated.lostBytes} bytes written during the copy were lost`)
+      },
+      onFailure: (failure) => this.progress(undefined, `could not rotate ${failure.log}: ${failure.error}`),
+    })
     this.watch = new ExitWatch(
       () => this.watched(),
       (gone) => this.onGone(gone),
     )
     this.health = new HealthMonitor({
       target: (name) => this.healthTarget(name),
-      onFailure: (report) => this.onHealthFailure(report),
+      onFailure: (report) => {
+        void this.recordHealth(report.name, {status: 'failing', failures: report.failures, limit: report.limit})
+        this.onHealthFailure(report)
+      },
       onRecovered: (name) => this.progress(name, 'health check holds again'),
+      onPassed: (name) => void this.recordHealth(name, {status: 'passing'}),
     })
   }
 
@@ -107,6 +127,7 @@ export class Supervisor {
       if (this.ending) return
       this.watch.start()
       this.syncHealth()
+      this.rotation.start()
       const running = this.watched().length
       const checked = this.health.names()
       this.progress(
@@ -218,7 +239,7 @@ export class Supervisor {
     for (const [name, recorded] of Object.entries(this.options.journal.current.components)) {
       if (recorded.status !== 'running' || this.inRun.has(name) || this.handling.has(name)) continue
       const identity = identityOf(recorded)
-      if (identity) out.push({name, identity})
+      if (identity) out.push({name, identity, child: this.exits.get(name)?.pid === identity.pid})
     }
     return out
   }
@@ -237,6 +258,18 @@ export class Supervisor {
     if (!spec?.health || !identity || recorded!.status !== 'running' || this.inRun.has(name) || this.handling.has(name) || this.ending) return null
     const {health, env, cwd} = secrets.reveal({health: spec.health, env: spec.env, cwd: spec.cwd})
     return {name, check: health, identity, place: {cwd: resolve(this.config.baseDir, cwd ?? '.'), ...(env ? {env} : {})}}
+  }
+
+  /** For `status --watch`: written to the state only when it differs from what is recorded. */
+  private async recordHealth(name: string, health: Omit<ComponentHealth, 'at'>): Promise<void> {
+    const recorded = this.options.journal.current.components[name]?.health
+    if (recorded && recorded.status === health.status && recorded.failures === health.failures) return
+    await this.options.journal
+      .update((state) => {
+        const entry = state.components[name]
+        if (entry?.status === 'running') entry.health = {...health, at: new Date().toISOString()}
+      })
+      .catch((error: Error) => this.progress(name, `could not record its health in the state: ${error.message}`))
   }
 
   private onHealthFailure(report: HealthReport): void {
@@ -287,6 +320,7 @@ export class Supervisor {
       entry.startTime = null
       entry.lastExit = lastExit
       entry.lastError = decision.why
+      entry.health = null
     })
     this.act(name, decision, Number.isFinite(ranMs) ? ranMs : 0)
   }
@@ -358,6 +392,7 @@ export class Supervisor {
     if (next.stateDir !== this.config.stateDir)
       return fail(`${this.options.file}: settings.stateDir now names ${next.stateDir}, not ${this.config.stateDir}; the running system is left alone (stop supervise and start it again to move the state)`)
     this.config = next
+    this.rotation.setPolicies(rotationPolicies(next))
     const plan = await this.plan({destroy: false, targets: [], replace: [], refresh: true})
     for (const step of plan.steps) {
       if (step.type !== 'component') continue
@@ -373,6 +408,7 @@ export class Supervisor {
 
   private async finish(): Promise<number> {
     const ending = this.ending!
+    await this.rotation.stop()
     if (ending.kind === 'error') throw ending.error
     if (ending.kind === 'stop') {
       const plan = await this.plan({destroy: true, targets: [], replace: [], refresh: true})

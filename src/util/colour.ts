@@ -10,7 +10,9 @@ export interface Palette {
 }
 
 export function palette(enabled: boolean): Palette {
-  return {enabled, paint: (style, text) => (enabled ? styleText(style, text) : text)}
+  // Whether to colour is decided here (colourWanted, --color); Node's own check of the stream would
+  // drop single-style colours when --color forces them onto a pipe.
+  return {enabled, paint: (style, text) => (enabled ? styleText(style, text, {validateStream: false}) : text)}
 }
 
 /** Colour unless NO_COLOR is set (https://no-color.org), --no-color was given, or the stream is no terminal. */

@@ -90,7 +90,7 @@ describe('compctl status', () => {
     expect(report).toMatchObject({format_version: '1', project: 'demo', file: join(dir, 'compctl.yaml'), stateFile: join(dir, 'state/compctl.state.json'), serial: 1, lock: null})
     expect(report.components.map((c: {name: string}) => c.name)).toEqual(['web', 'worker'])
     const [web, worker] = report.components
-    expect(Object.keys(web)).toEqual(['name', 'kind', 'status', 'recordedStatus', 'pid', 'startedAt', 'uptimeSeconds', 'restarts', 'lastError', 'inFile', 'inState', 'pending', 'lastExit'])
+    expect(Object.keys(web)).toEqual(['name', 'kind', 'status', 'recordedStatus', 'pid', 'startedAt', 'uptimeSeconds', 'restarts', 'lastError', 'inFile', 'inState', 'pending', 'lastExit', 'rssBytes'])
     expect(web).toMatchObject({kind: 'needed', status: 'running', recordedStatus: 'running', pid: sleeper.pid, startedAt, restarts: 1, lastError: 'ready: timed out', inFile: true, inState: true, pending: null})
     expect(web.uptimeSeconds).toBeGreaterThanOrEqual(10)
     expect(web.uptimeSeconds).toBeLessThan(120)

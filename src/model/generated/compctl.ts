@@ -19,6 +19,12 @@ export type Name1 = string
  */
 export type Duration1 = ANumberOfSeconds | ADurationStringSuchAs500Ms10SOr2M
 /**
+ * Rotate once the log is larger than this. Default: 10MB.
+ */
+export type Size = ANumberOfBytes | ASizeStringSuchAs512KB10MBOr1GB
+export type ANumberOfBytes = number
+export type ASizeStringSuchAs512KB10MBOr1GB = string
+/**
  * What to run: an argv array (no shell) or a string run with `/bin/sh -c`.
  */
 export type Command = AShellCommandString | AnArgvArrayOfStrings
@@ -143,6 +149,13 @@ export type Name6 = string
  */
 export type Duration10 = ANumberOfSeconds | ADurationStringSuchAs500Ms10SOr2M
 /**
+ * A size: `512KB`, `10MB`, `1GB` (powers of 1024), or a number of bytes.
+ *
+ * This interface was referenced by `CompctlFile`'s JSON-Schema
+ * via the `definition` "size".
+ */
+export type Size1 = ANumberOfBytes | ASizeStringSuchAs512KB10MBOr1GB
+/**
  * A signal name such as SIGTERM, SIGHUP or SIGUSR1.
  *
  * This interface was referenced by `CompctlFile`'s JSON-Schema
@@ -263,6 +276,21 @@ export interface Settings {
       ttl?: Duration1
     }
   }
+  logs?: LogRotation
+}
+/**
+ * How every component's log (and each change target's log) is rotated; a component's own `logs` overrides it field by field.
+ */
+export interface LogRotation {
+  maxSize?: Size
+  /**
+   * How many rotated copies to keep (0: rotation only empties the log). Default: 5.
+   */
+  keep?: number
+  /**
+   * gzip rotated copies (NAME.log.1.gz). Default: true.
+   */
+  compress?: boolean
 }
 /**
  * A named lock.
@@ -353,6 +381,7 @@ export interface Component {
     postStart?: Command4
     postStop?: Command5
   }
+  logs?: LogRotation1
 }
 /**
  * When a start counts as done. Without it, a start is done once the process is running.
@@ -393,6 +422,20 @@ export interface HealthCheck {
    * Failed checks in a row before the component counts as crashed. Default: 3.
    */
   failures?: number
+}
+/**
+ * How this component's log is rotated, over `settings.logs`. Rotation never restarts the process.
+ */
+export interface LogRotation1 {
+  maxSize?: Size
+  /**
+   * How many rotated copies to keep (0: rotation only empties the log). Default: 5.
+   */
+  keep?: number
+  /**
+   * gzip rotated copies (NAME.log.1.gz). Default: true.
+   */
+  compress?: boolean
 }
 /**
  * A declared variable.
@@ -577,6 +620,23 @@ export interface Phase3 {
 export interface Move {
   from: Name5
   to: Name6
+}
+/**
+ * Log rotation: past `maxSize`, NAME.log is copied to NAME.log.1 (`.1.gz` with `compress`) and emptied in place; older copies shift up and those beyond `keep` are deleted.
+ *
+ * This interface was referenced by `CompctlFile`'s JSON-Schema
+ * via the `definition` "logRotation".
+ */
+export interface LogRotation2 {
+  maxSize?: Size
+  /**
+   * How many rotated copies to keep (0: rotation only empties the log). Default: 5.
+   */
+  keep?: number
+  /**
+   * gzip rotated copies (NAME.log.1.gz). Default: true.
+   */
+  compress?: boolean
 }
 /**
  * A check that a process is up: at most one of `tcp`, `http`, `command`, `log`.

@@ -111,6 +111,18 @@ export interface ComponentState {
     signal?: string | null
     at?: string
   } | null
+  /**
+   * `supervise`: the outcome of the latest health checks of the running process, written when it changes.
+   */
+  health?: {
+    status: 'passing' | 'failing'
+    /**
+     * Failed checks in a row, and how many make a crash.
+     */
+    failures?: number
+    limit?: number
+    at: string
+  } | null
   pending?: PendingStep
 }
 /**

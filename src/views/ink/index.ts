@@ -1,4 +1,5 @@
 import type {ApplyView} from '../apply-view.js'
+import type {StatusWatchOptions} from './status-watch.js'
 import type {InkViewOptions} from './view.js'
 
 export type {InkViewOptions} from './view.js'
@@ -11,6 +12,12 @@ export type {InkViewOptions} from './view.js'
 export async function createInkView(options: InkViewOptions): Promise<ApplyView> {
   const {mountInkView} = await withProductionReact(() => import('./view.js'))
   return mountInkView(options)
+}
+
+/** `compctl status --watch`: the live table, until q or Ctrl-C. */
+export async function watchStatusInk(options: StatusWatchOptions): Promise<void> {
+  const {runStatusWatch} = await withProductionReact(() => import('./status-watch.js'))
+  await runStatusWatch(options)
 }
 
 /**

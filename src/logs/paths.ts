@@ -1,0 +1,30 @@
+import {join} from 'node:path'
+
+/** Where every log lives: `<stateDir>/logs`. */
+export function logsDir(stateDir: string): string {
+  return join(stateDir, 'logs')
+}
+
+/** A component's log: `<stateDir>/logs/NAME.log`. */
+export function componentLogFile(stateDir: string, name: string): string {
+  return join(logsDir(stateDir), `${name}.log`)
+}
+
+/** The folder of a change's logs, one file per target: `<stateDir>/logs/changes/NAME/`. */
+export function changeLogDir(stateDir: string, name: string): string {
+  return join(logsDir(stateDir), 'changes', name)
+}
+
+export function changeTargetLogFile(stateDir: string, change: string, target: string): string {
+  return join(changeLogDir(stateDir, change), `${target}.log`)
+}
+
+/** The component a file of the logs folder belongs to (`NAME.log`), or null for anything else. */
+export function componentOfLogFile(file: string): string | null {
+  return file.endsWith('.log') && file.length > 4 ? file.slice(0, -4) : null
+}
+
+/** The Nth rotated copy of a log: `NAME.log.N`, or `NAME.log.N.gz` compressed. */
+export function rotatedCopy(log: string, index: number, compressed: boolean): string {
+  return `${log}.${index}${compressed ? '.gz' : ''}`
+}
