@@ -4,7 +4,7 @@ import {basename, dirname, join} from 'node:path'
 import {Readable} from 'node:stream'
 import {pipeline} from 'node:stream/promises'
 import {createGzip} from 'node:zlib'
-import {createPrivateFile} from './files.js'
+import {createPrivateFile} from '../util/private-files.js'
 import {changeLogDir, componentOfLogFile, logsDir, rotatedCopy} from './paths.js'
 import type {RotationPolicy} from './policy.js'
 

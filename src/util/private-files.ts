@@ -1,4 +1,4 @@
-import {appendFileSync, chmodSync, closeSync, fchmodSync, fstatSync, mkdirSync, openSync, type OpenMode} from 'node:fs'
+import {appendFileSync, chmodSync, closeSync, constants, fchmodSync, fstatSync, mkdirSync, openSync, type OpenMode} from 'node:fs'
 import {chmod, mkdir, open, type FileHandle} from 'node:fs/promises'
 import {dirname, resolve} from 'node:path'
 
@@ -59,6 +59,11 @@ export function openPrivateSync(path: string, flags: OpenMode, mode = PRIVATE_FI
     throw error
   }
   return fd
+}
+
+/** Creates `path` for writing, 0600, failing when it exists (EEXIST) or is a symlink (ELOOP): never writes through a planted link. */
+export function createPrivateFile(path: string): Promise<FileHandle> {
+  return openPrivate(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW)
 }
 
 /** Writes `data` to `path` (created or truncated), 0600. */
