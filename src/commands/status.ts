@@ -23,27 +23,12 @@ export default class Status extends BaseCommand {
     const {flags} = await this.parse(Status)
     if (flags.all) return this.fleet(flags)
     if (flags.watch) return this.watch(flags)
-    const [{loadConfigOrThrow}, {observeRecorded}, {holderState}, {readState}, {alignColumns, buildStatusReport, renderStatusText}] = await Promise.all([
+    const [{loadConfigOrThrow}, {readStatus}, {alignColumns, renderStatusText}] = await Promise.all([
       import('../config/load.js'),
-      import('../services/plan-service.js'),
-      import('../state/lock.js'),
-      import('../state/open.js'),
+      import('../services/status.js'),
       import('../views/status-text.js'),
     ])
-    const config = await loadConfigOrThrow(flags.file)
-    const {state, lock, location} = await readState(config, stateOptions(flags), {lock: true})
-    const holder = lock === null ? null : holderState(lock)
-    const report = buildStatusReport({
-      project: config.project,
-      file: config.file,
-      stateFile: location,
-      spec: config.spec,
-      state,
-      observed: observeRecorded(state),
-      lock,
-      applyRunning: holder === 'alive' || holder === 'elsewhere',
-      now: new Date(),
-    })
+    const {report, state} = await readStatus(await loadConfigOrThrow(flags.file), stateOptions(flags))
     const lastExits = lastExitsOf(state)
     if (flags.json) {
       const {readGroupUsage} = await import('../process/usage.js')

@@ -4,10 +4,8 @@ import type {CompctlState} from '../model/generated/state.js'
 import {tailLines} from '../logs/tail.js'
 import {byCodeUnits, topologicalOrder} from '../planner/graph.js'
 import {CpuSampler, readGroupUsage} from '../process/usage.js'
-import {holderState} from '../state/lock.js'
-import {readState} from '../state/open.js'
-import {buildStatusReport, type ComponentStatusRow} from '../views/status-text.js'
-import {observeRecorded} from './plan-service.js'
+import type {ComponentStatusRow} from '../views/status-text.js'
+import {readStatus} from './status.js'
 
 /** One line of `status --watch`. */
 export interface WatchRow {
@@ -44,20 +42,7 @@ export function statusWatchSource(config: LoadedConfig, options: {instance?: str
   const order = (a: string, b: string) => (rank.get(a) ?? Infinity) - (rank.get(b) ?? Infinity) || byCodeUnits(a, b)
 
   return async () => {
-    const {state, lock, location} = await readState(config, options, {lock: true})
-    const holder = lock === null ? null : holderState(lock)
-    const report = buildStatusReport({
-      project: config.project,
-      file: config.file,
-      stateFile: location,
-      spec: config.spec,
-      state,
-      observed: observeRecorded(state),
-      lock,
-      applyRunning: holder === 'alive' || holder === 'elsewhere',
-      now: new Date(),
-    })
-    const supervised = lock?.operation === 'supervise' && holder === 'alive'
+    const {report, state, supervised} = await readStatus(config, options)
     const running = report.components.filter((c) => c.status === 'running' && c.pid !== null)
     const usage = readGroupUsage(running.map((c) => c.pid!))
     const cpu = sampler.sample(usage)
