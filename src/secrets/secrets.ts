@@ -6,8 +6,8 @@ export const SENSITIVE = '(sensitive)'
 
 /**
  * How the plan and the state hold a sensitive value: a hash keyed by the state's secret key
- * (compctl.key, beside the state), so a changed value changes the spec hash, and a short
- * password cannot be found by hashing guesses without the key. A value read from an env file
+ * (kept with the state, in its backend: see state/secret-key.ts), so a changed value changes the
+ * spec hash, and a short password cannot be found by hashing guesses without the key. A value read from an env file
  * carries the index of its file in `envFile`, so a plan can say which file changed.
  */
 const MARKER = /\(sensitive:(?:envFile\[(\d+)\]:)?[0-9a-f]{24}\)/g
