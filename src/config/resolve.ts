@@ -1,12 +1,9 @@
-import {randomBytes} from 'node:crypto'
-import {link, mkdir, unlink, writeFile} from 'node:fs/promises'
-import {extname, join, resolve} from 'node:path'
+import {extname, resolve} from 'node:path'
 import {parse as parseDotenv} from 'dotenv'
 import {parse as parseYaml} from 'yaml'
 import {UserError} from '../errors.js'
 import type {Variable} from '../model/generated/compctl.js'
 import {keyedHash, markerFor, secrets} from '../secrets/secrets.js'
-import {temporaryPath} from '../state/temporary.js'
 import {sha256} from '../util/canonical.js'
 import {readInputFile} from '../util/read-input.js'
 import {loadConfigOrThrow, type LoadedConfig} from './load.js'
@@ -25,18 +22,28 @@ export interface InputSources {
 export interface ResolvedConfig extends LoadedConfig {
   /**
    * A hash of each input the spec was made from (`var.NAME`, `envFile:COMPONENT:FILE`): a saved
-   * plan records them, and is stale when one differs. Sensitive ones are keyed (see compctl.key).
+   * plan records them, and is stale when one differs. Sensitive ones are keyed by the state's secret key.
    */
   inputs: Record<string, string>
 }
 
 const MAX_INPUT_BYTES = 1024 * 1024
 const ENV_PREFIX = 'COMPCTL_VAR_'
-const KEY_FILE = 'compctl.key'
 
-/** Loads the desired file and resolves it: what plan, apply, destroy and supervise run on. */
-export async function loadResolved(file: string, sources: InputSources): Promise<ResolvedConfig> {
-  return resolveInputs(await loadConfigOrThrow(file), sources, {requireValues: true})
+/**
+ * `validate` checks values without them; everything else substitutes them. The state's secret key
+ * is asked for only when a sensitive value or an env file needs it: getting it may mean reaching
+ * the state backend (etcd), which a file without secrets never waits for.
+ */
+export type ResolveOptions = {requireValues: false} | {requireValues: true; key: () => Promise<Buffer>}
+
+/**
+ * Loads the desired file and resolves it: what plan, apply, destroy and supervise run on. `key`
+ * gives the state's secret key for the file's state backend (see secretKeyOf in state/open.ts).
+ */
+export async function loadResolved(file: string, sources: InputSources, key: (config: LoadedConfig) => Promise<Buffer>): Promise<ResolvedConfig> {
+  const config = await loadConfigOrThrow(file)
+  return resolveInputs(config, sources, {requireValues: true, key: () => key(config)})
 }
 
 /**
@@ -45,7 +52,7 @@ export async function loadResolved(file: string, sources: InputSources): Promise
  * registered with `secrets`; every problem with the values is reported at once, naming its source.
  * Without `requireValues` (validate) a variable with no value is not an error and nothing is substituted.
  */
-export async function resolveInputs(config: LoadedConfig, sources: InputSources, options: {requireValues: boolean}): Promise<ResolvedConfig> {
+export async function resolveInputs(config: LoadedConfig, sources: InputSources, options: ResolveOptions): Promise<ResolvedConfig> {
   const declared = config.spec.variables ?? {}
   if (!usesInputs(config.spec) && sources.varFiles.length === 0 && sources.vars.length === 0) return {...config, inputs: {}}
   const {values, problems} = await collectValues(declared, sources, process.env)
@@ -63,7 +70,7 @@ export async function resolveInputs(config: LoadedConfig, sources: InputSources,
 
   const sensitive = Object.entries(declared).filter(([name, d]) => d.sensitive === true && Object.hasOwn(values, name))
   const hasEnvFiles = Object.values(config.spec.components ?? {}).some((c) => (c.envFile?.length ?? 0) > 0)
-  const key = sensitive.length > 0 || hasEnvFiles ? await stateKey(config.stateDir) : null
+  const key = sensitive.length > 0 || hasEnvFiles ? await options.key() : null
   const inputs: Record<string, string> = {}
   const markers = new Map<string, string>()
   for (const [name, value] of Object.entries(values)) {
@@ -163,27 +170,4 @@ async function readVarFile(file: string): Promise<Record<string, unknown>> {
   if (data === null || data === undefined) return {}
   if (typeof data !== 'object' || Array.isArray(data)) throw new UserError(`--var-file ${file}: expected an object of variable name → value`)
   return data as Record<string, unknown>
-}
-
-/**
- * The state's secret key, made on first use (readable by its owner only). It keys the hashes
- * standing for sensitive values in the state and saved plans, so a leaked state or plan does not
- * let anyone test guesses of a password.
- */
-async function stateKey(stateDir: string): Promise<Buffer> {
-  const path = join(stateDir, KEY_FILE)
-  await mkdir(stateDir, {recursive: true})
-  // Written aside and linked into place: a second compctl either sees the whole key or makes its link fail.
-  const temporary = temporaryPath(path)
-  try {
-    await writeFile(temporary, randomBytes(32).toString('hex'), {mode: 0o600, flag: 'wx'})
-    await link(temporary, path)
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new UserError(`${path}: cannot create the state key: ${(error as Error).message}`)
-  } finally {
-    await unlink(temporary).catch(() => undefined)
-  }
-  const key = (await readInputFile(path, 'the state key', 1024)).toString('utf8').trim()
-  if (!/^[0-9a-f]{64}$/.test(key)) throw new UserError(`${path}: not a compctl state key`, {hint: 'Remove it: compctl makes a new one (every sensitive value then plans a restart).'})
-  return Buffer.from(key, 'hex')
 }

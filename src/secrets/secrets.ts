@@ -6,8 +6,8 @@ export const SENSITIVE = '(sensitive)'
 
 /**
  * How the plan and the state hold a sensitive value: a hash keyed by the state's secret key
- * (compctl.key, beside the state), so a changed value changes the spec hash, and a short
- * password cannot be found by hashing guesses without the key. A value read from an env file
+ * (kept with the state, in its backend: see state/secret-key.ts), so a changed value changes the
+ * spec hash, and a short password cannot be found by hashing guesses without the key. A value read from an env file
  * carries the index of its file in `envFile`, so a plan can say which file changed.
  */
 const MARKER = /\(sensitive:(?:envFile\[(\d+)\]:)?[0-9a-f]{24}\)/g
@@ -97,6 +97,8 @@ function mapStrings(value: unknown, map: (text: string) => string): unknown {
 export const secrets = new SecretRegistry()
 
 let filtering = false
+/** Each stream's own write, before filterOutput wrapped it. */
+const unfiltered = new Map<NodeJS.WriteStream, (chunk: string) => boolean>()
 
 /**
  * Passes everything this process writes to stdout and stderr through `secrets.display`: plan
@@ -107,6 +109,7 @@ export function filterOutput(): void {
   filtering = true
   for (const stream of [process.stdout, process.stderr]) {
     const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean
+    unfiltered.set(stream, write)
     stream.write = ((chunk: unknown, ...rest: unknown[]) => {
       if (typeof chunk === 'string') return write(secrets.display(chunk), ...rest)
       if (chunk instanceof Uint8Array && secrets.touches(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)))
@@ -114,4 +117,13 @@ export function filterOutput(): void {
       return write(chunk, ...rest)
     }) as typeof stream.write
   }
+}
+
+/**
+ * Writes text as a store holds it: markers stay, known values are hidden. For `state pull`,
+ * whose output is a state to push elsewhere: shown as `(sensitive)`, its markers would be lost,
+ * and every component using a sensitive value would plan a restart after the push.
+ */
+export function writeAsStored(stream: NodeJS.WriteStream, text: string): void {
+  ;(unfiltered.get(stream) ?? ((chunk: string) => stream.write(chunk)))(secrets.hide(text))
 }

@@ -14,7 +14,7 @@ import {adoptLaunched} from '../process/adopt.js'
 import type {LaunchedProcess} from '../process/launch.js'
 import {readStartTime} from '../process/observe.js'
 import {StateJournal} from '../state/journal.js'
-import {openLockedState, withInstance} from '../state/open.js'
+import {openLockedState, secretKeyOf, withInstance} from '../state/open.js'
 import {newState, type StateStore} from '../state/store.js'
 import type {ApplyView} from '../views/apply-view.js'
 import {planFor} from './plan-service.js'
@@ -153,9 +153,10 @@ export async function applyPlan(request: ApplyRequest, view: ApplyView): Promise
     })
 
   const saved = request.planFile ? await readSavedPlan(request.planFile) : null
-  const config = saved ? null : withInstance(await loadResolved(request.file, request.inputs), request.instance)
-  // The values a saved plan was made with are given again, and must be the same (its markers stand for them).
-  const savedInputs = saved?.inputs ? (await loadResolved(saved.source.file, request.inputs)).inputs : undefined
+  const key = secretKeyOf({instance: request.instance})
+  const config = saved ? null : withInstance(await loadResolved(request.file, request.inputs, key), request.instance)
+  // The values a saved plan was made with are given again, and must be the same (its markers stand for them, keyed by its state's key).
+  const savedInputs = saved?.inputs ? (await loadResolved(saved.source.file, request.inputs, () => key(savedPlanConfig(saved)))).inputs : undefined
   for (const warning of config?.warnings ?? []) request.onNote?.(formatProblem(warning))
   const locked = await openLockedState(saved ? savedPlanConfig(saved) : config!, {
     operation: request.operation,

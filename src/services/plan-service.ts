@@ -1,14 +1,14 @@
 import {readFile} from 'node:fs/promises'
 import {resolve} from 'node:path'
-import {locateInFile, type LoadedConfig} from '../config/load.js'
-import {loadResolved, type InputSources, type ResolvedConfig} from '../config/resolve.js'
+import {loadConfigOrThrow, locateInFile, type LoadedConfig} from '../config/load.js'
+import {resolveInputs, type InputSources, type ResolvedConfig} from '../config/resolve.js'
 import {ProblemsError, UserError} from '../errors.js'
 import type {CompctlPlan} from '../model/generated/plan.js'
 import type {CompctlState} from '../model/generated/state.js'
 import {resolveMoves} from '../planner/moves.js'
 import {buildPlan, type PlanOptions} from '../planner/plan.js'
 import {observe, type Observation} from '../process/observe.js'
-import {readState, withInstance} from '../state/open.js'
+import {openStateBackend, withInstance} from '../state/open.js'
 import {sha256} from '../util/canonical.js'
 
 export interface PlanRequest extends PlanOptions {
@@ -75,8 +75,17 @@ function checkNames(config: LoadedConfig, state: CompctlState | null, request: P
 
 /** Loads the file and the state, refreshes, and plans. */
 export async function makePlan(request: PlanRequest): Promise<PlanResult> {
-  const config = withInstance(await loadResolved(request.file, request.inputs), request.instance)
-  const {state} = await readState(config)
+  const loaded = withInstance(await loadConfigOrThrow(request.file), request.instance)
+  // One backend gives the secret key (when a sensitive value needs it) and the state.
+  const backend = await openStateBackend(loaded)
+  let config: ResolvedConfig
+  let state: CompctlState | null
+  try {
+    config = await resolveInputs(loaded, request.inputs, {requireValues: true, key: () => backend.secretKey()})
+    state = await backend.store.read()
+  } finally {
+    await backend.close()
+  }
   return planFor(config, state, request)
 }
 

@@ -5,6 +5,7 @@ import type {CompctlState} from '../model/generated/state.js'
 import {durationMs, formatMs} from '../util/duration.js'
 import {describeHolder, heldError, holderState, ownInfo, parseLockInfo, pause, RECHECK_MS, type AcquireOptions, type HeldStateLock, type StateLockInfo} from './lock.js'
 import type {InstanceState, StateBackend} from './open.js'
+import {newSecretKeyText, parseSecretKey} from './secret-key.js'
 import {parseState, stateText, type StateStore} from './store.js'
 import {EtcdHttpClient, type Compare, type Operation} from './etcd-http.js'
 
@@ -13,6 +14,7 @@ import {EtcdHttpClient, type Compare, type Operation} from './etcd-http.js'
  *   state/<instance>        the state, as the file backend writes it
  *   state-backup/<instance> the version it replaced, written in the same transaction
  *   state-lock/<instance>   the state lock, on a lease kept alive while held
+ *   key/<instance>          the state's secret key (./secret-key.ts), put once and never changed
  * Every write is a transaction that compares the state key's mod revision with the one this
  * process last saw (and, while the lock is held, that the lock key is still ours): a writer that
  * lost a race or its lock gets an error, and no update is ever lost. It talks to etcd through its
@@ -189,6 +191,7 @@ class EtcdStateBackend implements StateBackend {
   readonly lockLocation: string
   readonly instance: string
   private readonly lockKey: string
+  private readonly secretKeyKey: string
   private readonly root: string
   private readonly leases = new Set<Lease>()
 
@@ -201,6 +204,7 @@ class EtcdStateBackend implements StateBackend {
     this.instance = options.instance
     this.root = `${options.prefix}/${options.project}`
     this.lockKey = `${this.root}/state-lock/${options.instance}`
+    this.secretKeyKey = `${this.root}/key/${options.instance}`
     this.lockLocation = `${options.endpoints[0]}${this.lockKey}`
   }
 
@@ -295,6 +299,18 @@ class EtcdStateBackend implements StateBackend {
       instances.push({instance, state: parsed, lock: lockText === undefined ? null : parseLockInfo(lockText)})
     }
     return instances
+  }
+
+  async secretKey(): Promise<Buffer> {
+    const key = this.secretKeyKey
+    const read = (text: string) => parseSecretKey(text, `${this.options.endpoints[0]}${key}`, `Delete it (etcdctl del ${key})`)
+    const stored = await this.call(() => this.client.get(key))
+    if (stored) return read(stored.value)
+    // Put only while there is none: of two processes making it at once, the second reads the first's.
+    const result = await this.call(() =>
+      this.client.txn([{key, target: 'CREATE', createRevision: '0'}], [{put: {key, value: newSecretKeyText()}}, {range: {key}}], [{range: {key}}]),
+    )
+    return read(result.ranges[0]?.[0]?.value ?? '')
   }
 
   async close(): Promise<void> {

@@ -3,6 +3,7 @@ import type {LoadedConfig} from '../config/load.js'
 import {UserError} from '../errors.js'
 import type {CompctlState} from '../model/generated/state.js'
 import {acquireStateLock, forceUnlock, readStateLock, stateLockPath, type AcquireOptions, type HeldStateLock, type StateLockInfo} from './lock.js'
+import {fileSecretKey} from './secret-key.js'
 import {FileStateStore, type StateStore} from './store.js'
 
 /** One instance's state as the backend holds it, for `status --all`. */
@@ -29,6 +30,11 @@ export interface StateBackend {
   readonly lockLocation: string
   /** Every instance of the project in the backend (the file backend holds one). */
   listInstances(): Promise<InstanceState[]>
+  /**
+   * The instance's secret key (see ./secret-key.ts), made on first use: one key per state, even
+   * when two processes make it at once.
+   */
+  secretKey(): Promise<Buffer>
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/
@@ -72,9 +78,25 @@ function fileStateBackend(stateDir: string, instance: string): StateBackend {
     readLock: () => readStateLock(stateDir),
     forceUnlock: (id) => forceUnlock(stateDir, id),
     listInstances: async () => [{instance, state: await store.read(), lock: await readStateLock(stateDir)}],
+    secretKey: () => fileSecretKey(stateDir),
     close: async () => {},
   }
   return backend
+}
+
+/**
+ * The state's secret key as `loadResolved` asks for it (only when a sensitive value or an env file
+ * needs it): read, or made, through the config's backend for this instance, opened for it alone.
+ */
+export function secretKeyOf(options: {instance?: string | undefined}): (config: LoadedConfig) => Promise<Buffer> {
+  return async (config) => {
+    const backend = await openStateBackend(config, options.instance === undefined ? {} : {instance: options.instance})
+    try {
+      return await backend.secretKey()
+    } finally {
+      await backend.close()
+    }
+  }
 }
 
 /** Opens the backend, reads the state (and, when asked, who holds its lock), and closes it again. */

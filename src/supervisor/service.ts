@@ -3,7 +3,7 @@ import {formatProblem} from '../errors.js'
 import {eventEmitter} from '../executor/events.js'
 import type {CompctlPlan} from '../model/generated/plan.js'
 import {adoptOrphans, openJournal} from '../services/apply-service.js'
-import {openLockedState} from '../state/open.js'
+import {openLockedState, secretKeyOf} from '../state/open.js'
 import type {ApplyView} from '../views/apply-view.js'
 import {Supervisor} from './supervisor.js'
 
@@ -29,7 +29,7 @@ export interface SuperviseRequest {
  */
 export async function supervise(request: SuperviseRequest, view: ApplyView): Promise<number> {
   try {
-    const config = await loadResolved(request.file, request.inputs)
+    const config = await loadResolved(request.file, request.inputs, secretKeyOf({instance: request.instance}))
     for (const warning of config.warnings) request.onNote?.(formatProblem(warning))
     const locked = await openLockedState(config, {
       operation: 'supervise',
@@ -43,6 +43,7 @@ export async function supervise(request: SuperviseRequest, view: ApplyView): Pro
       const supervisor = new Supervisor({
         file: request.file,
         inputs: request.inputs,
+        key: () => locked.backend.secretKey(),
         config,
         journal: openJournal(store, state, config.project),
         emit: eventEmitter([(event) => view.onEvent(event)]),

@@ -29,6 +29,8 @@ export interface SupervisorOptions {
   file: string
   /** Where variable values come from: read again with the file on SIGHUP. */
   inputs: InputSources
+  /** The secret key of the state it holds, for the values read again on SIGHUP. */
+  key: () => Promise<Buffer>
   config: ResolvedConfig
   journal: StateJournal
   emit: Emit
@@ -384,7 +386,7 @@ export class Supervisor {
         const count = loaded.problems.length
         return fail(`${this.options.file} is invalid (${count} problem${count === 1 ? '' : 's'}); the running system is left alone`, loaded.problems.map(formatProblem))
       }
-      next = await resolveInputs(loaded.config, this.options.inputs, {requireValues: true})
+      next = await resolveInputs(loaded.config, this.options.inputs, {requireValues: true, key: this.options.key})
     } catch (error) {
       if (!(error instanceof UserError)) throw error
       return fail(`${this.options.file} cannot be read; the running system is left alone`, [...error.lines, ...(error.hint ? [error.hint] : [])])

@@ -69,7 +69,7 @@ export function stateBackendConformance(target: StateBackendTarget): void {
   })
   afterAll(() => rmSync(childDir, {recursive: true, force: true}))
 
-  function startChild(mode: 'lock' | 'write', config: LoadedConfig) {
+  function startChild(mode: 'lock' | 'write' | 'key', config: LoadedConfig) {
     const child = spawn(process.execPath, [childScript, mode, JSON.stringify(config)], {detached: true, stdio: ['ignore', 'pipe', 'inherit']})
     children.add(child.pid!)
     trackGroup(child.pid!)
@@ -201,5 +201,37 @@ export function stateBackendConformance(target: StateBackendTarget): void {
     const instances = await backend.listInstances()
     expect(instances).toContainEqual({instance: backend.instance, state, lock: held.info})
     await held.release()
+  })
+
+  it('makes one secret key on first use, even for two processes making it at once, and gives it to every later opening', async () => {
+    const config = target.freshConfig()
+    const racers = [startChild('key', config), startChild('key', config)]
+    expect(await Promise.all(racers.map((racer) => racer.firstLine))).toEqual(['ready', 'ready'])
+    const printed = racers.map(({child}) => {
+      let text = ''
+      child.stdout!.on('data', (chunk: Buffer) => (text += chunk.toString()))
+      return once(child, 'exit').then(([code]) => ({code, text}))
+    })
+    // Both at once: each finds no key and tries to make one.
+    for (const {child} of racers) child.kill('SIGUSR1')
+    const results = await Promise.all(printed)
+    expect(results.map((r) => r.code)).toEqual([0, 0])
+    const keys = results.map((r) => r.text.trim())
+    expect(keys[0]).toMatch(/^[0-9a-f]{64}$/)
+    expect(keys[1]).toBe(keys[0])
+    // Openings in one process racing too; and every later one reads the same key.
+    const openings = await Promise.all([1, 2, 3, 4].map(() => open(config)))
+    const again = await Promise.all(openings.map((backend) => backend.secretKey()))
+    expect(again.map((key) => key.toString('hex'))).toEqual([keys[0], keys[0], keys[0], keys[0]])
+    // Another state has its own key.
+    expect((await (await open(target.freshConfig())).secretKey()).toString('hex')).not.toBe(keys[0])
+  })
+
+  it('makes one key when several openings in one process make it at once', async () => {
+    const config = target.freshConfig()
+    const openings = await Promise.all([1, 2, 3, 4, 5, 6].map(() => open(config)))
+    const keys = await Promise.all(openings.map((backend) => backend.secretKey()))
+    expect(new Set(keys.map((key) => key.toString('hex'))).size).toBe(1)
+    expect((await (await open(config)).secretKey()).equals(keys[0]!)).toBe(true)
   })
 }

@@ -1,6 +1,6 @@
 import {execFileSync} from 'node:child_process'
 import {randomBytes} from 'node:crypto'
-import {mkdtempSync, rmSync} from 'node:fs'
+import {existsSync, mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
@@ -109,12 +109,33 @@ describeWithEtcd('etcd state backend', (etcd) => {
       }
     })
 
-    it('when etcd does not answer, reading the state and taking its lock are one UserError naming the endpoints', async () => {
+    it('keeps the secret key at <prefix>/<project>/key/<instance>, put once, never in a local file; a key that is not one is an error naming it', async () => {
+      const config = configFor(project(), 'web-1')
+      const key = `${PREFIX}/${config.project}/key/web-1`
+      const backend = await openStateBackend(config)
+      try {
+        const made = await backend.secretKey()
+        expect(etcdctl('get', '--print-value-only', key).trim()).toBe(made.toString('hex'))
+        expect((await backend.secretKey()).equals(made)).toBe(true)
+        const [stored] = (JSON.parse(etcdctl('get', key, '-w', 'json')) as {kvs: Array<{version: number}>}).kvs
+        expect(stored!.version).toBe(1)
+        expect(existsSync(config.stateDir)).toBe(false)
+        etcdctl('put', key, 'not a key')
+        const error = await backend.secretKey().catch((e: unknown) => e)
+        expect(error).toBeInstanceOf(UserError)
+        expect((error as UserError).lines).toEqual([`${etcd().endpoint}${key}: not a compctl state key`])
+        expect((error as UserError).hint).toContain(`etcdctl del ${key}`)
+      } finally {
+        await backend.close()
+      }
+    })
+
+    it('when etcd does not answer, reading the state, taking its lock and reading its key are one UserError naming the endpoints', async () => {
       const config = configFor(project())
       config.spec.settings!.state!.etcd!.endpoints = ['http://127.0.0.1:9']
       const backend = await openStateBackend(config)
       try {
-        for (const call of [() => backend.store.read(), () => backend.acquireLock({operation: 'apply', timeoutMs: 0}), () => backend.listInstances()]) {
+        for (const call of [() => backend.store.read(), () => backend.acquireLock({operation: 'apply', timeoutMs: 0}), () => backend.listInstances(), () => backend.secretKey()]) {
           const error = await call().catch((e: unknown) => e)
           expect(error).toBeInstanceOf(UserError)
           expect((error as UserError).lines).toHaveLength(1)

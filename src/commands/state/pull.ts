@@ -1,4 +1,5 @@
 import {UserError} from '../../errors.js'
+import {writeAsStored} from '../../secrets/secrets.js'
 import {BaseCommand, fileFlag} from '../base.js'
 import {stateFlags, stateOptions} from '../state-flags.js'
 
@@ -13,6 +14,7 @@ export default class StatePull extends BaseCommand {
     const [{loadConfigOrThrow}, {readState}] = await Promise.all([import('../../config/load.js'), import('../../state/open.js')])
     const {state, location} = await readState(await loadConfigOrThrow(flags.file), stateOptions(flags))
     if (state === null) throw new UserError(`${location}: there is no state yet: nothing has been applied`)
-    this.out(JSON.stringify(state, null, 2))
+    // The state as stored, sensitive markers included: what `state push` needs to migrate it.
+    writeAsStored(process.stdout, JSON.stringify(state, null, 2) + '\n')
   }
 }
