@@ -1,9 +1,10 @@
 import {existsSync, readFileSync} from 'node:fs'
 import {release} from 'node:os'
+import {loadBundle} from './load-bundle.js'
 
 /**
- * The CLI's entry point, called by bin/run.js. oclif is imported only once it is needed:
- * `--version` answers without it.
+ * The CLI's entry point, called by bin/run.js. The CLI's code (oclif and the commands) loads
+ * only once it is needed: `--version` answers without it.
  */
 export async function main(): Promise<void> {
   const argv = process.argv.slice(2)
@@ -14,8 +15,7 @@ export async function main(): Promise<void> {
       return
     }
   }
-  const {runCli} = await import('./cli.js')
-  await runCli(argv, import.meta.url)
+  await loadBundle().runCli(argv, import.meta.url)
 }
 
 /**
