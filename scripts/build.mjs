@@ -38,13 +38,20 @@ const inkViewApart = {
     b.onResolve({filter: /^\.\/view\.js$/}, (args) => (resolve(args.resolveDir) === resolve('src/views/ink') ? {path: './ink-view.js', external: true} : undefined))
   },
 }
+/** `@oclif/core` in compctl's modules is src/oclif-core.ts: the parts of oclif they use, without its index. */
+const oclifParts = {
+  name: 'oclif-parts',
+  setup(b) {
+    b.onResolve({filter: /^@oclif\/core$/}, (args) => (resolve(args.importer).startsWith(resolve('src')) ? {path: resolve('src/oclif-core.ts')} : undefined))
+  },
+}
 const bundle = await build({
   ...common,
   entryPoints: {compctl: 'src/bundle.ts'},
   outdir: staging,
   outExtension: {'.js': '.cjs'},
   format: 'cjs',
-  plugins: [inkViewApart],
+  plugins: [inkViewApart, oclifParts],
   write: false,
 })
 for (const file of bundle.outputFiles) {
