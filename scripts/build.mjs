@@ -114,7 +114,8 @@ try {
       stdio: ['ignore', 'ignore', 'pipe'],
       encoding: 'utf8',
     })
-    if (result.status !== 0) throw new Error(`build: compctl ${args.join(' ')} failed while making the code cache:\n${result.stderr}`)
+    // The CLI still works without this run's part of the cache; the tests will say what broke.
+    if (result.status !== 0) console.warn(`build: warning: compctl ${args.join(' ')} failed while making the code cache (exit ${result.status}):\n${result.stderr}`)
   }
 } finally {
   rmSync(scratch, {recursive: true, force: true})
