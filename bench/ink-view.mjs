@@ -1,6 +1,6 @@
 // What does the Ink view add to an apply in a terminal? Prints markdown; not run in CI.
 //
-//   npm run build && node bench/ink-view.mjs [--runs=10] [--size=10]
+//   npm run build && node bench/ink-view.mjs [--runs=10] [--size=10] [--bin=OTHER/bin/run.js]
 //
 // A cold `apply --auto-approve` of N `sleep` components (no readiness probe), run under util-linux
 // `script` so that stdin and stdout are a terminal: the Ink view. The same apply with stdout sent
@@ -14,12 +14,13 @@ import {dirname, join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
-const BIN = join(ROOT, 'bin/run.js')
 
 function option(name, fallback) {
   const arg = process.argv.find((a) => a.startsWith(`--${name}=`))
   return arg ? arg.slice(name.length + 3) : fallback
 }
+// --bin=PATH measures another build (say, a checkout of main) with the same bench.
+const BIN = resolve(option('bin', join(ROOT, 'bin/run.js')))
 const RUNS = Number(option('runs', '10'))
 const SIZE = Number(option('size', '10'))
 const GOAL_MS = 60
@@ -31,7 +32,7 @@ const median = (xs) => {
 }
 const quote = (s) => `'${s.replaceAll("'", "'\\''")}'`
 
-if (!existsSync(join(ROOT, 'dist/main.js'))) {
+if (!existsSync(join(dirname(BIN), '../dist/main.js'))) {
   console.error('dist/ is missing: run `npm run build` first.')
   process.exit(1)
 }
