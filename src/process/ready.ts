@@ -1,5 +1,4 @@
-import {request as httpRequest, type ClientRequest, type IncomingMessage} from 'node:http'
-import {request as httpsRequest} from 'node:https'
+import type {ClientRequest, IncomingMessage, request as httpRequest} from 'node:http'
 import {connect} from 'node:net'
 import type {Probe} from '../model/generated/compctl.js'
 import {durationMs, formatMs} from '../util/duration.js'
@@ -99,11 +98,13 @@ function tcpCheck(address: string): Check {
 }
 
 function httpCheck(url: string): Check {
-  const send = url.startsWith('https:') ? httpsRequest : httpRequest
+  // node:http and node:https (TLS with it) load only once an http probe runs: every apply loads this module.
+  const sender: Promise<typeof httpRequest> = (url.startsWith('https:') ? import('node:https') : import('node:http')).then((module) => module.request)
   return {
     label: `http ${url}`,
-    attempt: (timeoutMs, signal) =>
-      new Promise((resolveAttempt) => {
+    attempt: async (timeoutMs, signal) => {
+      const send = await sender
+      return new Promise((resolveAttempt) => {
         let request: ClientRequest
         try {
           // No keep-alive agent: an idle pooled socket must not keep compctl's event loop alive.
@@ -119,7 +120,8 @@ function httpCheck(url: string): Check {
         })
         request.on('error', (error) => finish({held: false, why: describeNetError(error, new URL(url).hostname)}))
         request.end()
-      }),
+      })
+    },
   }
 }
 
