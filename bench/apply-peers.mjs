@@ -75,16 +75,24 @@ export function commandRunner() {
 
 // --- installers --------------------------------------------------------------------------------
 
-/** pm2 from the npm registry into SCRATCH/pm2 (once); returns the path of its CLI script. */
+const PM2_VERSION = '7.0.4'
+
+/**
+ * pm2 from the npm registry into SCRATCH/pm2 (once); returns the path of its CLI script. The folder
+ * gets a package.json of its own first: without one, npm looks up the tree for a project, finds
+ * compctl's, and installs compctl's dependencies instead.
+ */
 export function installPm2(scratch) {
-  const cli = join(scratch, 'pm2/node_modules/pm2/bin/pm2')
+  const folder = join(scratch, 'pm2')
+  const cli = join(folder, 'node_modules/pm2/bin/pm2')
   if (!existsSync(cli)) {
-    console.error('installing pm2 into bench/.scratch/pm2 (npm install)...')
-    mkdirSync(join(scratch, 'pm2'), {recursive: true})
-    const npm = spawnSync('npm', ['install', '--prefix', join(scratch, 'pm2'), '--no-audit', '--no-fund', 'pm2'], {cwd: scratch, stdio: 'inherit'})
+    console.error(`installing pm2 ${PM2_VERSION} into ${folder} (npm install)...`)
+    mkdirSync(folder, {recursive: true})
+    writeFileSync(join(folder, 'package.json'), JSON.stringify({name: 'compctl-bench-pm2', private: true}, null, 2) + '\n')
+    const npm = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--no-save', `pm2@${PM2_VERSION}`], {cwd: folder, stdio: 'inherit'})
     if (npm.status !== 0 || !existsSync(cli)) throw new Error('npm install pm2 failed; see the output above')
   }
-  const version = JSON.parse(readFileSync(join(scratch, 'pm2/node_modules/pm2/package.json'), 'utf8')).version
+  const version = JSON.parse(readFileSync(join(folder, 'node_modules/pm2/package.json'), 'utf8')).version
   return {cli, version}
 }
 

@@ -1,17 +1,38 @@
-import {flush, handle, run} from '@oclif/core'
+import {existsSync, readFileSync} from 'node:fs'
+import {release} from 'node:os'
+import {loadBundle} from './load-bundle.js'
 
 /**
- * The CLI's entry point, called by bin/run.js. oclif exits 2 for usage errors such as an
- * unknown command; compctl keeps 2 for "the plan has steps" (--detailed-exitcode), so every
- * error exits 1.
+ * The CLI's entry point, called by bin/run.js. The CLI's code (oclif and the commands) loads
+ * only once it is needed: `--version` answers without it.
  */
 export async function main(): Promise<void> {
-  try {
-    await run(process.argv.slice(2), import.meta.url)
-    await flush()
-  } catch (error) {
-    const oclif = (error as {oclif?: {exit?: number}}).oclif
-    if (oclif?.exit === 2) oclif.exit = 1
-    await handle(error as Error)
+  const argv = process.argv.slice(2)
+  if (argv[0] === '--version') {
+    const agent = userAgent()
+    if (agent !== null) {
+      process.stdout.write(agent + '\n')
+      return
+    }
   }
+  await loadBundle().runCli(argv, import.meta.url)
+}
+
+/**
+ * What oclif prints for `--version` (its Config's userAgent), without loading oclif; null on a
+ * Linux that may be WSL, where oclif names the platform `wsl` after checks left to it.
+ */
+function userAgent(): string | null {
+  if (process.platform === 'linux' && mayBeWsl()) return null
+  const {name, version} = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {name: string; version?: string}
+  const arch = process.arch === 'ia32' ? 'x86' : process.arch
+  return `${name}/${version || '0.0.0'} ${process.platform}-${arch} node-${process.version}`
+}
+
+function mayBeWsl(): boolean {
+  if (release().toLowerCase().includes('microsoft')) return true
+  try {
+    if (readFileSync('/proc/version', 'utf8').toLowerCase().includes('microsoft')) return true
+  } catch {}
+  return existsSync('/proc/sys/fs/binfmt_misc/WSLInterop') || existsSync('/run/WSL')
 }

@@ -1,6 +1,5 @@
 import {open} from 'node:fs/promises'
-import {request as httpRequest, type ClientRequest, type IncomingMessage} from 'node:http'
-import {request as httpsRequest} from 'node:https'
+import type {ClientRequest, IncomingMessage, request as httpRequest} from 'node:http'
 import {connect} from 'node:net'
 import type {Probe} from '../model/generated/compctl.js'
 import {durationMs, formatMs} from '../util/duration.js'
@@ -108,11 +107,13 @@ function tcpCheck(address: string): Check {
 }
 
 function httpCheck(url: string): Check {
-  const send = url.startsWith('https:') ? httpsRequest : httpRequest
+  // node:http and node:https (TLS with it) load only once an http probe runs: every apply loads this module.
+  const sender: Promise<typeof httpRequest> = (url.startsWith('https:') ? import('node:https') : import('node:http')).then((module) => module.request)
   return {
     label: `http ${url}`,
-    attempt: (timeoutMs, signal) =>
-      new Promise((resolveAttempt) => {
+    attempt: async (timeoutMs, signal) => {
+      const send = await sender
+      return new Promise((resolveAttempt) => {
         let request: ClientRequest
         try {
           // No keep-alive agent: an idle pooled socket must not keep compctl's event loop alive.
@@ -128,7 +129,8 @@ function httpCheck(url: string): Check {
         })
         request.on('error', (error) => finish({held: false, why: describeNetError(error, new URL(url).hostname)}))
         request.end()
-      }),
+      })
+    },
   }
 }
 
