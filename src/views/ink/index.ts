@@ -16,7 +16,7 @@ export async function createInkView(options: InkViewOptions): Promise<ApplyView>
 
 /** `compctl status --watch`: the live table, until q or Ctrl-C. */
 export async function watchStatusInk(options: StatusWatchOptions): Promise<void> {
-  const {runStatusWatch} = await withProductionReact(() => import('./status-watch.js'))
+  const {runStatusWatch} = await withProductionReact(() => import('./view.js'))
   await runStatusWatch(options)
 }
 
