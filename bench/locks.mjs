@@ -19,11 +19,11 @@
 import {spawn, spawnSync} from 'node:child_process'
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
-import {createServer} from 'node:net'
 import {hostname, tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
 import {parseArgs} from 'node:util'
 import {build} from 'esbuild'
+import {startEtcd} from './etcd.mjs'
 
 const ROOT = resolve(import.meta.dirname, '..')
 const {values: options} = parseArgs({
@@ -94,39 +94,6 @@ function start(command, args, env = process.env) {
   }
   const onLine = (listener) => lineListeners.push(listener)
   return {child, lines, line, onLine, exited, stderr: () => stderr}
-}
-
-async function freePort() {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const {port} = server.address()
-      server.close(() => resolvePort(port))
-    })
-  })
-}
-
-async function startEtcd(dataDir) {
-  const [clientPort, peerPort] = [await freePort(), await freePort()]
-  const endpoint = `http://127.0.0.1:${clientPort}`
-  const peer = `http://127.0.0.1:${peerPort}`
-  const etcd = start('etcd', [
-    '--name', 'bench', '--data-dir', dataDir,
-    '--listen-client-urls', endpoint, '--advertise-client-urls', endpoint,
-    '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer,
-    '--initial-cluster', `bench=${peer}`, '--initial-cluster-state', 'new',
-    '--heartbeat-interval', '50', '--election-timeout', '500', '--logger', 'zap', '--log-level', 'error',
-  ])
-  const deadline = Date.now() + 20_000
-  for (;;) {
-    try {
-      const response = await fetch(`${endpoint}/health`, {signal: AbortSignal.timeout(1000)})
-      if ((await response.json()).health === 'true') return {endpoint, etcd}
-    } catch {}
-    if (etcd.child.exitCode !== null || Date.now() > deadline) throw new Error(`etcd did not start: ${etcd.stderr()}`)
-    await sleep(100)
-  }
 }
 
 /** The lock backends bundled from src/ (etcd3 imported by absolute path), and the bench's child program. */
@@ -293,7 +260,8 @@ async function main() {
   try {
     const programs = await buildPrograms(work)
     const lockModule = await import(programs.locks)
-    const {endpoint} = await startEtcd(join(work, 'etcd-data'))
+    const {endpoint, child: etcd} = await startEtcd(join(work, 'etcd-data'))
+    groups.add(etcd.pid)
     const fileSettings = {backend: 'file', dir: join(work, 'lock-files')}
     const etcdSettings = {backend: 'etcd', etcd: {endpoints: [endpoint], prefix: '/bench', ttl: '10s'}}
     const etcdctlEnv = {...process.env, ETCDCTL_API: '3'}

@@ -10,13 +10,13 @@
 // state: `plan` opens the backend and reads; a no-op `apply` also takes and releases the lock.
 // The bench starts its own etcd (temporary data folder), destroys what it applied, and kills every
 // process group it started before it exits. Goal: etcd adds ≤ 30 ms.
-import {spawn, spawnSync} from 'node:child_process'
+import {spawnSync} from 'node:child_process'
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
-import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
 import {parseArgs} from 'node:util'
 import {build} from 'esbuild'
+import {startEtcd} from './etcd.mjs'
 
 const ROOT = resolve(import.meta.dirname, '..')
 const BIN = join(ROOT, 'bin/run.js')
@@ -39,40 +39,6 @@ const median = (xs) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
 }
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
-
-async function freePort() {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const {port} = server.address()
-      server.close(() => resolvePort(port))
-    })
-  })
-}
-
-async function startEtcd(dataDir) {
-  const [clientPort, peerPort] = [await freePort(), await freePort()]
-  const endpoint = `http://127.0.0.1:${clientPort}`
-  const peer = `http://127.0.0.1:${peerPort}`
-  const child = spawn(
-    'etcd',
-    ['--name', 'bench', '--data-dir', dataDir, '--listen-client-urls', endpoint, '--advertise-client-urls', endpoint,
-      '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer, '--initial-cluster', `bench=${peer}`,
-      '--initial-cluster-state', 'new', '--logger', 'zap', '--log-level', 'error'],
-    {detached: true, stdio: 'ignore'},
-  )
-  groups.add(child.pid)
-  const deadline = Date.now() + 20_000
-  for (;;) {
-    try {
-      const response = await fetch(`${endpoint}/health`, {signal: AbortSignal.timeout(1000)})
-      if ((await response.json()).health === 'true') return endpoint
-    } catch {}
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`etcd did not start at ${endpoint}`)
-    await sleep(100)
-  }
-}
 
 /** A file of COMPONENTS plain `sleep` processes, its state in `state`. */
 function desiredFile(state) {
@@ -125,7 +91,8 @@ function probe(script, what, config) {
 const work = mkdtempSync(join(tmpdir(), 'compctl-bench-state-'))
 const folders = {}
 try {
-  const endpoint = await startEtcd(join(work, 'etcd'))
+  const {endpoint, child: etcd} = await startEtcd(join(work, 'etcd'))
+  groups.add(etcd.pid)
   folders.file = join(work, 'file')
   folders.etcd = join(work, 'etcd-backend')
   for (const [name, state] of [['file', {backend: 'file'}], ['etcd', {backend: 'etcd', etcd: {endpoints: [endpoint], prefix: '/bench'}}]]) {
