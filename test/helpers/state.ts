@@ -2,6 +2,8 @@ import {readdirSync, readFileSync, readlinkSync} from 'node:fs'
 import {join} from 'node:path'
 import type {CompctlState} from '../../src/model/generated/state.js'
 import {readStartTime} from '../../src/process/observe.js'
+import {expect} from 'vitest'
+import {UserError} from '../../src/errors.js'
 
 export function readState(dir: string): CompctlState {
   return JSON.parse(readFileSync(join(dir, 'state/compctl.state.json'), 'utf8')) as CompctlState
@@ -39,3 +41,25 @@ export async function waitFor(check: () => boolean, timeoutMs = 10_000, what = '
     await new Promise((r) => setTimeout(r, 50))
   }
 }
+
+/** Far above any real pid: a recorded process that can never be found alive. */
+export const FAKE_PID = 5_000_000
+
+/** `state` with one more running component `name` whose pid is FAKE_PID + `pid`. */
+export const withComponent = (state: CompctlState, name: string, pid: number): CompctlState => ({
+  ...state,
+  components: {...state.components, [name]: {spec: {command: ['sleep', '9']}, specHash: 'sha256:1', status: 'running', pid: FAKE_PID + pid, startTime: 7}},
+})
+
+/** The UserError `promise` rejects with (the test fails when it resolves or throws anything else). */
+export async function userError(promise: Promise<unknown>): Promise<UserError> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  )
+  expect(error).toBeInstanceOf(UserError)
+  return error as UserError
+}
+
+/** Everything a UserError prints: its lines and its hint. */
+export const textOf = (error: UserError) => [...error.lines, error.hint ?? ''].join('\n')

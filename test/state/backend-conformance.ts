@@ -6,13 +6,13 @@ import {join} from 'node:path'
 import {createInterface} from 'node:readline'
 import {afterAll, afterEach, beforeAll, expect, it} from 'vitest'
 import type {LoadedConfig} from '../../src/config/load.js'
-import {UserError} from '../../src/errors.js'
 import type {CompctlState} from '../../src/model/generated/state.js'
 import {openStateBackend, type StateBackend} from '../../src/state/open.js'
 import type {StateLockInfo} from '../../src/state/lock.js'
 import {newState} from '../../src/state/store.js'
 import {etcd3ByPath, bundleForChild} from '../helpers/bundle.js'
 import {ROOT, trackGroup} from '../helpers/cli.js'
+import {textOf, userError, withComponent} from '../helpers/state.js'
 
 /** What the shared suite needs to know about one state backend. */
 export interface StateBackendTarget {
@@ -23,23 +23,6 @@ export interface StateBackendTarget {
 }
 
 /** Made-up pids above the kernel's pid_max: no signal can reach a process through them. */
-const FAKE_PID = 5_000_000
-
-const withComponent = (state: CompctlState, name: string, pid: number): CompctlState => ({
-  ...state,
-  components: {...state.components, [name]: {spec: {command: ['sleep', '9']}, specHash: 'sha256:1', status: 'running', pid: FAKE_PID + pid, startTime: 7}},
-})
-
-async function rejection(promise: Promise<unknown>): Promise<UserError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  )
-  expect(error).toBeInstanceOf(UserError)
-  return error as UserError
-}
-
-const textOf = (error: UserError) => [...error.lines, error.hint ?? ''].join('\n')
 
 /** The same properties of every state backend: the file and etcd test files both run it. */
 export function stateBackendConformance(target: StateBackendTarget): void {
@@ -151,11 +134,11 @@ export function stateBackendConformance(target: StateBackendTarget): void {
     const held = await first.acquireLock({operation: 'apply', timeoutMs: 0})
     expect(await first.readLock()).toEqual(held.info)
     const second = await open(config)
-    const error = await rejection(second.acquireLock({operation: 'destroy', timeoutMs: 0}))
+    const error = await userError(second.acquireLock({operation: 'destroy', timeoutMs: 0}))
     expect(textOf(error)).toContain(held.info.id)
     expect(textOf(error)).toContain(`apply by ${held.info.who}, pid ${process.pid}`)
     const waited = Date.now()
-    const timedOut = await rejection(second.acquireLock({operation: 'destroy', timeoutMs: 600}))
+    const timedOut = await userError(second.acquireLock({operation: 'destroy', timeoutMs: 600}))
     expect(Date.now() - waited).toBeGreaterThanOrEqual(550)
     expect(textOf(timedOut)).toContain('still locked after')
     await held.release()
@@ -185,12 +168,12 @@ export function stateBackendConformance(target: StateBackendTarget): void {
     const {firstLine} = startChild('lock', config)
     const foreign = JSON.parse(await firstLine) as StateLockInfo
     const backend = await open(config)
-    const wrong = await rejection(backend.forceUnlock('not-the-id'))
+    const wrong = await userError(backend.forceUnlock('not-the-id'))
     expect(textOf(wrong)).toContain(`compctl force-unlock ${foreign.id}`)
     expect((await backend.readLock())?.id).toBe(foreign.id)
     expect((await backend.forceUnlock(foreign.id)).id).toBe(foreign.id)
     expect(await backend.readLock()).toBeNull()
-    await rejection(backend.forceUnlock(foreign.id))
+    await userError(backend.forceUnlock(foreign.id))
   })
 
   it('lists its instance with its state and lock holder', async () => {

@@ -4,19 +4,17 @@ import {existsSync, linkSync, mkdtempSync, readdirSync, readFileSync, rmSync, wr
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
-import {UserError} from '../../src/errors.js'
 import validateState from '../../src/model/generated/validate-state.js'
-import type {CompctlState} from '../../src/model/generated/state.js'
 import {FileStateStore, newState, STATE_FILE} from '../../src/state/store.js'
 import {bundleForChild} from '../helpers/bundle.js'
 import {ROOT} from '../helpers/cli.js'
+import {textOf, userError, withComponent} from '../helpers/state.js'
 
 /*
  * The states written here record made-up pids. They live in folders of this file's own, never in
  * a tempProject(): its clean-up kills the process group of every pid recorded there. The made-up
  * pids are above the kernel's pid_max, so no signal could ever reach a process through them.
  */
-const FAKE_PID = 5_000_000
 const folders: string[] = []
 function stateDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'compctl-store-'))
@@ -33,22 +31,6 @@ afterEach(() => {
   groups.clear()
   for (const dir of folders.splice(0)) rmSync(dir, {recursive: true, force: true})
 })
-
-const withComponent = (state: CompctlState, name: string, pid: number): CompctlState => ({
-  ...state,
-  components: {...state.components, [name]: {spec: {command: ['sleep', '9']}, specHash: 'sha256:1', status: 'running', pid: FAKE_PID + pid, startTime: 7}},
-})
-
-async function userError(promise: Promise<unknown>): Promise<UserError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  )
-  expect(error).toBeInstanceOf(UserError)
-  return error as UserError
-}
-
-const textOf = (error: UserError) => [...error.lines, error.hint ?? ''].join('\n')
 
 describe('FileStateStore', () => {
   it('reads null when there is no state yet', async () => {
