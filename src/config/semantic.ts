@@ -134,7 +134,7 @@ function movedProblems(moved: unknown, declared: ReadonlyMap<string, unknown>): 
       problems.push({path: ['moved', i, 'from'], message: `${from} is still declared in the file: rename it to ${to} there, or remove this move`})
     if (!next.has(from)) next.set(from, {to, index: i})
   })
-  for (const [from, {to, index}] of next) {
+  for (const {to, index} of next.values()) {
     if (!declared.has(to) && !next.has(to))
       problems.push({path: ['moved', index, 'to'], message: `${to} is not declared under components or changes${nearest(to, declared.keys())}: a move needs its new name in the file`})
   }

@@ -1,5 +1,4 @@
 import {hostname} from 'node:os'
-import type {LoadedConfig} from '../config/load.js'
 import {loadResolved, type InputSources} from '../config/resolve.js'
 import {formatProblem, UserError} from '../errors.js'
 import {eventEmitter, type Emit} from '../executor/events.js'
