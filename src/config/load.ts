@@ -115,6 +115,7 @@ function firstInvalidUtf8(bytes: Buffer): number {
 export function validateText(text: string, shown: string, absolute: string): LoadResult {
   const parsed = extname(absolute).toLowerCase() === '.json' ? parseJsonFile(text) : parseYaml(text)
   const located = (found: Array<{offset: number; path: PathSegment[]; message: string; severity?: 'warning'}>): Problem[] => {
+    if (found.length === 0) return []
     const position = lineColumns(text)
     const problems = found.map(({offset, path, message, severity}) => ({
       file: shown,

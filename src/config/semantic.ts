@@ -18,6 +18,9 @@ const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !
 const entries = (v: unknown): Array<[string, Obj]> => (isObj(v) ? Object.entries(v).filter((e): e is [string, Obj] => isObj(e[1])) : [])
 
 const PHASES = ['check', 'apply', 'verify', 'verifyBackout'] as const
+const SIGNAL_FIELDS = ['stop', 'reload'] as const
+const PROBE_FIELDS = ['ready', 'health'] as const
+const PROBE_KINDS = ['tcp', 'http', 'command', 'log'] as const
 const VAR_REF = /\$\{([^}]*)\}/g
 
 /** A component or change, with the names it depends on (those that are strings). */
@@ -59,10 +62,11 @@ export function semanticProblems(file: unknown): SemanticProblem[] {
   for (const {section, name, spec} of items) {
     const list = spec.dependsOn
     if (Array.isArray(list))
-      list.forEach((dep, i) => {
+      for (let i = 0; i < list.length; i++) {
+        const dep: unknown = list[i]
         if (typeof dep === 'string' && !depsOf.has(dep))
           problems.push({path: [section, name, 'dependsOn', i], message: `unknown name "${dep}": no component or change is called that${nearest(dep, depsOf.keys())}`})
-      })
+      }
     if (typeof spec.lock === 'string' && !Object.hasOwn(locks, spec.lock))
       problems.push({
         path: [section, name, 'lock'],
@@ -84,15 +88,15 @@ export function semanticProblems(file: unknown): SemanticProblem[] {
   }
 
   for (const [name, component] of components) {
-    for (const [field, sub] of [['stop', 'signal'], ['reload', 'signal']] as const) {
-      const value = isObj(component[field]) ? (component[field] as Obj)[sub] : undefined
+    for (const field of SIGNAL_FIELDS) {
+      const value = isObj(component[field]) ? (component[field] as Obj).signal : undefined
       if (typeof value === 'string' && /^SIG[A-Z0-9]+$/.test(value) && !(value in constants.signals))
-        problems.push({path: ['components', name, field, sub], message: `unknown signal "${value}" (for example SIGTERM, SIGINT, SIGHUP, SIGUSR1)`})
+        problems.push({path: ['components', name, field, 'signal'], message: `unknown signal "${value}" (for example SIGTERM, SIGINT, SIGHUP, SIGUSR1)`})
     }
-    for (const probeField of ['ready', 'health']) {
+    for (const probeField of PROBE_FIELDS) {
       const probe = component[probeField]
       if (!isObj(probe)) continue
-      const kinds = ['tcp', 'http', 'command', 'log'].filter((k) => probe[k] !== undefined)
+      const kinds = PROBE_KINDS.filter((k) => probe[k] !== undefined)
       if (kinds.length > 1) problems.push({path: ['components', name, probeField], message: `use one of tcp, http, command, log, not ${kinds.join(' and ')}`})
       if (typeof probe.log === 'string') {
         const why = regexProblem(probe.log)

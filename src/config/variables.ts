@@ -21,9 +21,11 @@ export function typeOf(declaration: Variable): NonNullable<Variable['type']> {
 /** Whether any string in `value` passes `test`: a walk that builds no paths, for the common file that has no references. */
 function anyString(value: unknown, test: (text: string) => boolean): boolean {
   if (typeof value === 'string') return test(value)
-  if (Array.isArray(value)) return value.some((item) => anyString(item, test))
-  if (isObj(value)) {
-    for (const key in value) if (anyString(value[key], test)) return true
+  if (value === null || typeof value !== 'object') return false
+  if (Array.isArray(value)) {
+    for (const item of value) if (anyString(item, test)) return true
+  } else {
+    for (const key in value) if (anyString((value as Record<string, unknown>)[key], test)) return true
   }
   return false
 }
@@ -150,7 +152,8 @@ function isChangeArgvElement(path: PathSegment[]): boolean {
 /** Whether the file uses `${var.…}`, `${env.…}` or `$${` anywhere, or env files: if not, loading skips resolution. */
 export function usesInputs(spec: CompctlFile): boolean {
   if (spec.variables && Object.keys(spec.variables).length > 0) return true
-  const ours = (text: string) => text.includes('${var.') || text.includes('${env.') || text.includes('$${')
+  // Each of the three contains `${`: most strings are ruled out by one search.
+  const ours = (text: string) => text.includes('${') && (text.includes('${var.') || text.includes('${env.') || text.includes('$${'))
   if (anyString(spec.components, ours) || anyString(spec.changes, ours)) return true
   return Object.values(spec.components ?? {}).some((component) => (component.envFile?.length ?? 0) > 0)
 }

@@ -108,9 +108,17 @@ function flowNestingOffset(text: string, limit: number): number | undefined {
 
 interface Frame {
   node: unknown
-  path: PathSegment[]
+  /** The key or index of this value in its parent (none for the document's root). */
+  step: PathSegment | undefined
   depth: number
   parent: Frame | undefined
+}
+
+/** A frame's path from the root: worked out only for a problem, not for every value of the file. */
+function pathOf(frame: Frame): PathSegment[] {
+  const path: PathSegment[] = []
+  for (let at: Frame | undefined = frame; at?.parent; at = at.parent) path.push(at.step!)
+  return path.reverse()
 }
 
 /**
@@ -123,7 +131,7 @@ function structureProblems(doc: Document, text: string): SourceProblem[] {
   const anchors = new Map<string, unknown>()
   let position: ReturnType<typeof lineColumns> | undefined
   const line = (offset: number) => (position ??= lineColumns(text))(offset).line
-  const stack: Frame[] = doc.contents ? [{node: doc.contents, path: [], depth: 0, parent: undefined}] : []
+  const stack: Frame[] = doc.contents ? [{node: doc.contents, step: undefined, depth: 0, parent: undefined}] : []
   while (stack.length > 0) {
     const frame = stack.pop()!
     const node = frame.node as Node | null
@@ -131,11 +139,11 @@ function structureProblems(doc: Document, text: string): SourceProblem[] {
     if (node && 'anchor' in node && typeof node.anchor === 'string') anchors.set(node.anchor, node)
     if (isAlias(node)) {
       const target = anchors.get(node.source)
-      if (target === undefined) problems.push({offset, path: frame.path, message: `unknown alias *${node.source}: no anchor &${node.source} comes before it`})
+      if (target === undefined) problems.push({offset, path: pathOf(frame), message: `unknown alias *${node.source}: no anchor &${node.source} comes before it`})
       else {
         for (let up = frame.parent; up; up = up.parent)
           if (up.node === target) {
-            problems.push({offset, path: frame.path, message: `alias *${node.source} is inside the value it refers to, which would make it endless`})
+            problems.push({offset, path: pathOf(frame), message: `alias *${node.source} is inside the value it refers to, which would make it endless`})
             break
           }
       }
@@ -143,18 +151,20 @@ function structureProblems(doc: Document, text: string): SourceProblem[] {
     }
     if (!isMap(node) && !isSeq(node)) continue
     if (frame.depth >= MAX_NESTING) {
-      problems.push({offset, path: frame.path, message: `nested more than ${MAX_NESTING} levels deep: a compctl file needs only a few`})
+      problems.push({offset, path: pathOf(frame), message: `nested more than ${MAX_NESTING} levels deep: a compctl file needs only a few`})
       continue
     }
-    const children: Frame[] = []
+    // Children are pushed last first, so they are visited in order.
+    const depth = frame.depth + 1
     if (isMap(node)) {
       const keys = new Map<string, number>()
+      const children: Frame[] = []
       for (const pair of node.items) {
         if (!isPair(pair)) continue
         const key = pair.key as Node | null
         const keyOffset = key?.range?.[0] ?? offset
         if (key !== null && !isScalar(key)) {
-          problems.push({offset: keyOffset, path: frame.path, message: 'a key must be a name or other plain value, not a list, mapping or alias'})
+          problems.push({offset: keyOffset, path: pathOf(frame), message: 'a key must be a name or other plain value, not a list, mapping or alias'})
           continue
         }
         const name = String(key?.value ?? '')
@@ -162,18 +172,18 @@ function structureProblems(doc: Document, text: string): SourceProblem[] {
         if (first !== undefined) {
           problems.push({
             offset: keyOffset,
-            path: [...frame.path, name],
+            path: [...pathOf(frame), name],
             message: `duplicate key ${JSON.stringify(name)}: each key may appear once (the first is at line ${line(first)})`,
           })
           continue
         }
         keys.set(name, keyOffset)
-        children.push({node: pair.value, path: [...frame.path, name], depth: frame.depth + 1, parent: frame})
+        children.push({node: pair.value, step: name, depth, parent: frame})
       }
+      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!)
     } else {
-      node.items.forEach((item, i) => children.push({node: item, path: [...frame.path, i], depth: frame.depth + 1, parent: frame}))
+      for (let i = node.items.length - 1; i >= 0; i--) stack.push({node: node.items[i], step: i, depth, parent: frame})
     }
-    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!)
   }
   return problems
 }

@@ -3,7 +3,8 @@ import type {CompctlPlan, DiffEntry, PlanStep, StepAssumption} from '../model/ge
 import type {ChangeState, CompctlState, ComponentState} from '../model/generated/state.js'
 import type {Observation} from '../process/observe.js'
 import {envFileIndexes} from '../secrets/secrets.js'
-import {canonicalJson, sha256, sortKeys, specHash} from '../util/canonical.js'
+import {createHash} from 'node:crypto'
+import {canonicalJson, sortKeys, specHash} from '../util/canonical.js'
 import {specDiff} from './diff.js'
 import {byCodeUnits, topologicalOrder} from './graph.js'
 import {changeImpacts, componentImpacts, strongest} from './impact.js'
@@ -108,8 +109,33 @@ export function buildPlan(input: PlanInput): CompctlPlan {
     summary,
   }
   // The id is the hash of everything else: the same plan always has the same id.
-  plan.id = 'plan-' + sha256(canonicalJson({...plan, id: undefined})).slice(0, 24)
+  plan.id = 'plan-' + planHash(plan).slice(0, 24)
   return plan
+}
+
+/**
+ * The sha256 of `canonicalJson({...plan, id: undefined})`, fed to the hash a step at a time: the
+ * whole text (megabytes for a big plan) and a sorted copy of every step are never held at once.
+ */
+function planHash(plan: CompctlPlan): string {
+  const hash = createHash('sha256')
+  const fields: Record<string, unknown> = {...plan, id: undefined}
+  let separator = '{'
+  // The plan's own keys are names (no array index), so sorted they are in canonicalJson's order.
+  for (const key of Object.keys(fields).sort()) {
+    const value = fields[key]
+    if (value === undefined) continue
+    hash.update(`${separator}${JSON.stringify(key)}:`)
+    separator = ','
+    if (key !== 'steps') hash.update(canonicalJson(value))
+    else {
+      hash.update('[')
+      plan.steps.forEach((step, i) => hash.update(i === 0 ? canonicalJson(step) : ',' + canonicalJson(step)))
+      hash.update(']')
+    }
+  }
+  hash.update(separator === '{' ? '{}' : '}')
+  return hash.digest('hex')
 }
 
 /** The options as the plan records them: booleans (a caller's missing flag is false), names sorted and unique. */

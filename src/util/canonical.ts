@@ -1,4 +1,4 @@
-import {createHash} from 'node:crypto'
+import * as crypto from 'node:crypto'
 
 /** JSON with object keys sorted at every level: the same value always gives the same text. */
 export function canonicalJson(value: unknown): string {
@@ -15,8 +15,13 @@ export function sortKeys(value: unknown): unknown {
   return value
 }
 
+// crypto.hash (Node 20.12 and later) hashes in one call, without a Hash object: about twice as
+// fast for the small texts a plan hashes one per spec. Read from the namespace, so an older Node
+// (where it is missing) takes createHash.
+const oneShot = typeof crypto.hash === 'function' ? crypto.hash : undefined
+
 export function sha256(text: string | Buffer): string {
-  return createHash('sha256').update(text).digest('hex')
+  return oneShot ? oneShot('sha256', text, 'hex') : crypto.createHash('sha256').update(text).digest('hex')
 }
 
 /** The identity of a spec: what the state records and a saved plan assumes. */

@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 import type {Change, Component} from '../../src/model/generated/compctl.js'
 import {batchesOf, buildPlan} from '../../src/planner/plan.js'
-import {specHash} from '../../src/util/canonical.js'
+import {canonicalJson, sha256, specHash} from '../../src/util/canonical.js'
 import {change, component, ids, input, plan, ran, running, state, step} from './fixtures.js'
 
 /** BIND 10's boss, as a compctl file: the components of its configurator tests. */
@@ -436,6 +436,13 @@ describe('determinism', () => {
       const p = plan({...scenario, components: shuffled})
       expect(JSON.stringify(p.steps)).toBe(JSON.stringify(original.steps))
       expect(p.id).toBe(original.id)
+    }
+  })
+
+  it('the id is the hash of the canonical JSON of the rest of the plan', () => {
+    for (const p of [plan(scenario), plan({...scenario, state: runningAll(components), options: {destroy: true}}), plan({components: {}})]) {
+      const rest = canonicalJson({...p, id: undefined})
+      expect(p.id).toBe('plan-' + sha256(rest).slice(0, 24))
     }
   })
 
