@@ -3,7 +3,7 @@ import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import validateEvent from '../../src/model/generated/validate-events.js'
 import {compctl, compctlAsync, tempProject} from '../helpers/cli.js'
-import {isAlive, launchedProcesses, readState, waitFor} from '../helpers/state.js'
+import {expectEveryLaunchTracked, isAlive, launchedProcesses, readState, waitFor} from '../helpers/state.js'
 
 const apply = (dir: string, ...args: string[]) => compctl(['apply', '--auto-approve', ...args], {cwd: dir})
 
@@ -325,16 +325,8 @@ describe('crash safety', () => {
       await new Promise((r) => setTimeout(r, 150 + Math.floor(Math.random() * 1100)))
       running.child.kill('SIGKILL')
       await running.done
-      // Killed before its first write: then it cannot have launched anything either.
-      if (!existsSync(join(dir, 'state/compctl.state.json'))) {
-        expect(launchedProcesses(dir)).toEqual([])
-        continue
-      }
-      const state = readState(dir)
-      const recorded = new Set(Object.values(state.components).map((c) => c.pid))
-      const launchIds = new Set(Object.values(state.components).map((c) => c.pending?.launchId))
-      for (const process of launchedProcesses(dir))
-        expect(recorded.has(process.pid) || launchIds.has(process.launchId), `pid ${process.pid} untracked after round ${round}`).toBe(true)
+      expectEveryLaunchTracked(dir, round)
+      if (!existsSync(join(dir, 'state/compctl.state.json'))) continue
       if (round % 4 === 3) {
         const converge = apply(dir)
         expect(converge.code, converge.stdout + converge.stderr).toBe(0)

@@ -1,4 +1,4 @@
-import {readdirSync, readFileSync, readlinkSync} from 'node:fs'
+import {existsSync, readdirSync, readFileSync, readlinkSync} from 'node:fs'
 import {join} from 'node:path'
 import type {CompctlState} from '../../src/model/generated/state.js'
 import {readStartTime} from '../../src/process/observe.js'
@@ -63,3 +63,20 @@ export async function userError(promise: Promise<unknown>): Promise<UserError> {
 
 /** Everything a UserError prints: its lines and its hint. */
 export const textOf = (error: UserError) => [...error.lines, error.hint ?? ''].join('\n')
+
+/**
+ * After a run of compctl was killed: every live process it launched for the project in `dir` is
+ * recorded, by pid or by the launch id of a journaled intent. With no state at all, nothing may
+ * have been launched (a run killed before its first write cannot have started anything).
+ */
+export function expectEveryLaunchTracked(dir: string, round: number): void {
+  if (!existsSync(join(dir, 'state/compctl.state.json'))) {
+    expect(launchedProcesses(dir)).toEqual([])
+    return
+  }
+  const state = readState(dir)
+  const recorded = new Set(Object.values(state.components).map((c) => c.pid))
+  const launchIds = new Set(Object.values(state.components).map((c) => c.pending?.launchId))
+  for (const process of launchedProcesses(dir))
+    expect(recorded.has(process.pid) || launchIds.has(process.launchId), `pid ${process.pid} untracked after round ${round}`).toBe(true)
+}

@@ -1,8 +1,8 @@
-import {existsSync, readdirSync, writeFileSync} from 'node:fs'
+import {readdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {compctl, compctlAsync, tempProject} from '../helpers/cli.js'
-import {launchedProcesses, readState} from '../helpers/state.js'
+import {expectEveryLaunchTracked, launchedProcesses, readState} from '../helpers/state.js'
 
 /*
  * The kill -9 crash test of test/e2e/apply.test.ts, on 100 components: with many steps writing
@@ -27,15 +27,7 @@ describe('safety: kill -9 with 100 components', () => {
       await new Promise((r) => setTimeout(r, 300 + Math.floor(Math.random() * 2500)))
       running.child.kill('SIGKILL')
       await running.done
-      if (!existsSync(join(dir, 'state/compctl.state.json'))) {
-        expect(launchedProcesses(dir)).toEqual([])
-        continue
-      }
-      const state = readState(dir)
-      const recorded = new Set(Object.values(state.components).map((c) => c.pid))
-      const launchIds = new Set(Object.values(state.components).map((c) => c.pending?.launchId))
-      for (const process of launchedProcesses(dir))
-        expect(recorded.has(process.pid) || launchIds.has(process.launchId), `pid ${process.pid} untracked after round ${round}`).toBe(true)
+      expectEveryLaunchTracked(dir, round)
     }
     const final = compctl(['apply', '--auto-approve'], {cwd: dir, timeoutMs: 300_000})
     expect(final.code, final.stdout + final.stderr).toBe(0)

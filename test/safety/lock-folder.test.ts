@@ -84,12 +84,18 @@ describeAsRoot('safety: the lock folder (item 3)', () => {
     if (message !== 'is a symlink') expect(readdirSync(planted)).toEqual([])
   })
 
-  it('a project folder planted as a symlink in a shared lock folder is refused; nothing is made through it', () => {
-    const tmp = sharedTmp()
+  /** `<tmp>/locks`, root's and the test user's group's (2770): a settings.locks.dir shared by a group. */
+  const groupSharedFolder = (tmp: string): string => {
     const shared = join(tmp, 'locks')
     mkdirSync(shared)
     chownSync(shared, 0, user().sharedGroup.gid)
     chmodSync(shared, 0o2770)
+    return shared
+  }
+
+  it('a project folder planted as a symlink in a shared lock folder is refused; nothing is made through it', () => {
+    const tmp = sharedTmp()
+    const shared = groupSharedFolder(tmp)
     const project = `p${randomBytes(3).toString('hex')}`
     const target = folderOf(user(), tmp, 'attacker-target')
     asUser(['ln', '-s', target, join(shared, project)], user())
@@ -101,10 +107,7 @@ describeAsRoot('safety: the lock folder (item 3)', () => {
 
   it('a group-shared settings.locks.dir works for both users; forged, malformed, FIFO and symlinked entries are reported once and ignored', () => {
     const tmp = sharedTmp()
-    const shared = join(tmp, 'locks')
-    mkdirSync(shared)
-    chownSync(shared, 0, user().sharedGroup.gid)
-    chmodSync(shared, 0o2770)
+    const shared = groupSharedFolder(tmp)
     const project = `p${randomBytes(3).toString('hex')}`
     const rootDir = projectAsRoot(lockedComponent(project, shared))
     const first = compctl(['apply', '--auto-approve'], {cwd: rootDir})
