@@ -115,18 +115,6 @@ export function readCommandLine(pid: number): string[] | null {
   return (raw.endsWith('\0') ? raw.slice(0, -1) : raw).split('\0')
 }
 
-/** The real uid a process runs as (/proc/PID/status, first field of `Uid:`); null when there is no such process. */
-export function processOwnerUid(pid: number): number | null {
-  let status: string
-  try {
-    status = readFileSync(`/proc/${pid}/status`, 'utf8')
-  } catch {
-    return null
-  }
-  const uid = /^Uid:\s+(\d+)/m.exec(status)?.[1]
-  return uid === undefined ? null : Number(uid)
-}
-
 /** A process `compctl import` may adopt, as found: who it is and what it runs. */
 export interface Adoptable {
   identity: ProcessIdentity
@@ -144,16 +132,15 @@ export function checkAdoptable(pid: number): Adoptable | string {
   if (stat === null || stat.zombie) return `there is no running process with pid ${pid}`
   // Stopping a component signals the group it leads: never the group compctl runs in.
   if (pid === readProcStat(process.pid)?.pgid) return `pid ${pid} leads compctl's own process group (the shell or script running compctl)`
-  const ownUid = process.getuid?.()
-  const owner = processOwnerUid(pid)
-  if (ownUid === undefined || owner !== ownUid) return `pid ${pid} runs as uid ${owner ?? 'unknown'}, not as compctl's own uid ${ownUid ?? 'unknown'}: compctl adopts only its own user's processes`
+  const owner = readRealUid(pid)
+  if (owner !== ownUid()) return `pid ${pid} runs as uid ${owner ?? 'unknown'}, not as compctl's own uid ${ownUid()}: compctl adopts only its own user's processes`
   const command = readCommandLine(pid)
   if (command === null) return `pid ${pid} has no command line to compare (a kernel thread?)`
   return {identity: {pid, startTime: stat.startTime}, command}
 }
 
-/** Clock ticks per second of /proc/PID/stat's start time: USER_HZ, 100 on every Linux architecture in use. */
-const USER_HZ = 100
+/** Clock ticks per second of /proc/PID/stat's times (start, utime, stime): USER_HZ, 100 on every Linux architecture in use. */
+export const USER_HZ = 100
 
 /** When a process started, as an ISO 8601 time (boot time from /proc/stat plus its start time); null without /proc. */
 export function processStartedAt(startTime: number): string | null {

@@ -1,7 +1,5 @@
 import {readdirSync, readFileSync} from 'node:fs'
-
-/** Linux reports CPU times in USER_HZ, fixed at 100 for user space whatever the kernel's own HZ. */
-const TICKS_PER_SECOND = 100
+import {USER_HZ} from './observe.js'
 
 /** What a process group uses now: CPU time so far and resident memory, over every process in it. */
 export interface GroupUsage {
@@ -38,7 +36,7 @@ export function readGroupUsage(pgids: Iterable<number>): Map<number, GroupUsage>
     const pgid = Number(fields[2])
     if (!wanted.has(pgid) || fields[0] === 'Z') continue
     const usage = out.get(pgid) ?? {cpuSeconds: 0, rssBytes: 0}
-    usage.cpuSeconds += (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND
+    usage.cpuSeconds += (Number(fields[11]) + Number(fields[12])) / USER_HZ
     usage.rssBytes += rssOf(entry)
     out.set(pgid, usage)
   }

@@ -2,7 +2,7 @@ import {spawn, spawnSync} from 'node:child_process'
 import {existsSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {checkAdoptable, processOwnerUid, processStartedAt, readCommandLine} from '../../src/process/observe.js'
+import {checkAdoptable, readRealUid, processStartedAt, readCommandLine} from '../../src/process/observe.js'
 import {BIN, startSleeper, tempProject, trackGroup} from '../helpers/cli.js'
 import {waitFor} from '../helpers/state.js'
 
@@ -33,7 +33,7 @@ function needRoot(skip: (note: string) => void): void {
 describe('what compctl import may adopt (src/process/observe.ts)', () => {
   it('reads the owner uid and the command line of a process', async () => {
     const sleeper = await startSleeper()
-    expect(processOwnerUid(sleeper.pid)).toBe(process.getuid!())
+    expect(readRealUid(sleeper.pid)).toBe(process.getuid!())
     expect(readCommandLine(sleeper.pid)).toEqual(['sleep', '600'])
     expect(checkAdoptable(sleeper.pid)).toEqual({identity: {pid: sleeper.pid, startTime: sleeper.startTime}, command: ['sleep', '600']})
     // Started just now: within a few seconds of this clock (start times count hundredths of a second).
@@ -54,7 +54,7 @@ describe('what compctl import may adopt (src/process/observe.ts)', () => {
     needRoot(skip)
     const other = spawn('setpriv', [`--reuid=${otherUid}`, `--regid=${otherUid}`, '--clear-groups', 'sleep', '600'], {detached: true, stdio: 'ignore'})
     trackGroup(other.pid!)
-    await waitFor(() => processOwnerUid(other.pid!) === otherUid, 10_000, 'the other user\'s sleep to run')
+    await waitFor(() => readRealUid(other.pid!) === otherUid, 10_000, 'the other user\'s sleep to run')
     expect(checkAdoptable(other.pid!)).toBe(`pid ${other.pid} runs as uid ${otherUid}, not as compctl's own uid 0: compctl adopts only its own user's processes`)
   })
 })
