@@ -8,6 +8,7 @@ import {parseJson} from './json.js'
 import {formatPath, lineColumns, locateOffset, type PathSegment, type SourceNode} from './locate.js'
 import {schemaProblems} from './schema-messages.js'
 import {semanticProblems} from './semantic.js'
+import {asName} from '../util/names.js'
 import {readInputFile} from '../util/read-input.js'
 import {variableProblems} from './variables.js'
 import {parseYaml, type ParsedFile} from './yaml.js'
@@ -172,8 +173,7 @@ function parseJsonFile(text: string): ParsedFile {
 
 /** The folder's name, made a valid project name. */
 export function projectFromFolder(dir: string): string {
-  const name = basename(dir).replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+/, '')
-  return name === '' ? 'default' : name.slice(0, 128)
+  return asName(basename(dir))
 }
 
 /** Loads or throws the problems: for commands that need a valid file. */

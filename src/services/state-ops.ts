@@ -7,11 +7,9 @@ import {openLockedState, type StateBackend} from '../state/open.js'
 import {newState, parseState} from '../state/store.js'
 import {recordTypeOf, renameLogs, renameRecord, type RecordType} from '../state/rename.js'
 import {specHash} from '../util/canonical.js'
+import {NAME} from '../util/names.js'
 import {readInputFile} from '../util/read-input.js'
 import {hashWatched} from './plan-service.js'
-
-/** Names as the file allows them: they become log file names, so nothing else may be recorded. */
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/
 
 /** State files pushed are refused past this size: a state of 50,000 components is about 30 MB. */
 const MAX_PUSH_BYTES = 64 * 1024 * 1024

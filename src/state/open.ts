@@ -1,4 +1,5 @@
 import {hostname} from 'node:os'
+import {asName, NAME} from '../util/names.js'
 import type {LoadedConfig} from '../config/load.js'
 import {UserError} from '../errors.js'
 import type {CompctlState} from '../model/generated/state.js'
@@ -37,8 +38,6 @@ export interface StateBackend {
   secretKey(): Promise<Buffer>
 }
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/
-
 /** The instance name: the flag, else the file's `settings.instance`, else the host name made a valid name. */
 export function instanceName(config: LoadedConfig, flag?: string): string {
   if (flag !== undefined) {
@@ -46,7 +45,7 @@ export function instanceName(config: LoadedConfig, flag?: string): string {
       throw new UserError(`--instance ${flag}: not a valid instance name`, {hint: "Use letters, digits, '.', '_' and '-', starting with a letter or digit (at most 128)."})
     return flag
   }
-  return config.spec.settings?.instance ?? (hostname().replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 128) || 'default')
+  return config.spec.settings?.instance ?? asName(hostname())
 }
 
 /**
