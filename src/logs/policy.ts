@@ -1,4 +1,4 @@
-import type {LogRotation} from '../model/generated/compctl.js'
+import type {CompctlFile, LogRotation} from '../model/generated/compctl.js'
 
 /** How one log is rotated, with every default filled in. */
 export interface RotationPolicy {
@@ -42,4 +42,9 @@ export function policyLookup(source: RotationSettings): (component: string | nul
     const own = component === null ? undefined : source.components[component]?.logs
     return own ? rotationPolicy(source.settings, own) : base
   }
+}
+
+/** The rotation settings a desired-state file declares. */
+export function rotationSettingsOf(spec: CompctlFile): RotationSettings {
+  return {settings: spec.settings?.logs, components: spec.components ?? {}}
 }

@@ -6,7 +6,7 @@ import type {CompctlState} from '../model/generated/state.js'
 import type {Palette, Style} from '../util/colour.js'
 import {LogReader, type LogSink, type LogSource} from './follow.js'
 import {changeLogDir, changeTargetLogFile, componentLogFile, componentOfLogFile, logsDir} from './paths.js'
-import {policyLookup} from './policy.js'
+import {policyLookup, rotationSettingsOf} from './policy.js'
 import {rotateLogs, type Rotated, type RotationFailure} from './rotate.js'
 
 /** Without NAME, each component's last lines are shown, as `docker compose logs` does. */
@@ -55,7 +55,7 @@ async function showAll(request: ShowLogsRequest): Promise<void> {
 
 /** `compctl logs --rotate`: every log past its maxSize is rotated now. */
 export async function rotateNow(config: LoadedConfig): Promise<{rotated: Rotated[]; failed: RotationFailure[]}> {
-  return rotateLogs(config.stateDir, policyLookup({settings: config.spec.settings?.logs, components: config.spec.components ?? {}}))
+  return rotateLogs(config.stateDir, policyLookup(rotationSettingsOf(config.spec)))
 }
 
 /** Every component's log: those in the file or the state, and any other NAME.log in the logs folder (a component since removed). */

@@ -4,7 +4,7 @@ import {formatProblem, UserError} from '../errors.js'
 import {eventEmitter, type Emit} from '../executor/events.js'
 import {Executor, type RunOutcome} from '../executor/executor.js'
 import type {LockBackend} from '../locks/types.js'
-import {policyLookup, type RotationSettings} from '../logs/policy.js'
+import {policyLookup, rotationSettingsOf, type RotationSettings} from '../logs/policy.js'
 import {rotateLogs} from '../logs/rotate.js'
 import type {Component, LogRotation} from '../model/generated/compctl.js'
 import type {CompctlPlan} from '../model/generated/plan.js'
@@ -201,7 +201,7 @@ export async function applyPlan(request: ApplyRequest, view: ApplyView): Promise
       beforeFirstStep: recordPlan,
     })
     const rotation: RotationSettings = config
-      ? {settings: config.spec.settings?.logs, components: config.spec.components ?? {}}
+      ? rotationSettingsOf(config.spec)
       : {settings: (plan.settings as {logs?: LogRotation}).logs, components: recordedSpecs(journal.current)}
     await rotateAfterRun(plan.source.stateDir, rotation, request.onNote)
     if (journal.failure)

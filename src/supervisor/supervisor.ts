@@ -6,7 +6,7 @@ import {formatProblem, UserError} from '../errors.js'
 import {bringDown} from '../executor/component-steps.js'
 import type {Emit} from '../executor/events.js'
 import type {RunOutcome} from '../executor/executor.js'
-import {policyLookup} from '../logs/policy.js'
+import {policyLookup, rotationSettingsOf} from '../logs/policy.js'
 import {RotationWatch} from '../logs/rotation-watch.js'
 import type {Component} from '../model/generated/compctl.js'
 import type {StepRef} from '../model/generated/events.js'
@@ -65,7 +65,7 @@ function stepRefOf(step: PlanStep): StepRef {
 }
 
 function rotationPolicies(config: LoadedConfig) {
-  return policyLookup({settings: config.spec.settings?.logs, components: config.spec.components ?? {}})
+  return policyLookup(rotationSettingsOf(config.spec))
 }
 
 /**
