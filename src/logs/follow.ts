@@ -2,17 +2,11 @@ import {createReadStream, watch, type FSWatcher} from 'node:fs'
 import {stat} from 'node:fs/promises'
 import {basename, dirname} from 'node:path'
 import {createGunzip} from 'node:zlib'
-import {rotatedCopy} from './paths.js'
+import {inProgressCopy, rotatedCopy, STALE_ROTATION_MS} from './paths.js'
 import {tailStart} from './tail.js'
 
 /** fs.watch misses events on some file systems (network, overlay): look anyway this often. */
 const FOLLOW_POLL_MS = 1000
-/**
- * A rotation empties the log before its copy is renamed into place (the copy is finished after
- * the truncation, to lose as little as possible): a reader that sees the log shrink waits this
- * long for the copy before taking it for a plain truncation.
- */
-const ROTATION_WAIT_MS = 3000
 
 /** One log file to print; `label` names it in the output (a component, or a change's target). */
 export interface LogSource {
@@ -32,8 +26,12 @@ interface Position {
   offset: number
   inode: number | null
   copyInode: number | null
-  /** When the log was seen shorter than `offset` while no new copy had appeared yet. */
-  shrunkAt: number | null
+}
+
+/** A rotation of the log has its copy half-written (and is not one that died leaving it). */
+async function rotationUnderWay(path: string): Promise<boolean> {
+  const partial = await stat(inProgressCopy(path)).catch(() => null)
+  return partial !== null && Date.now() - partial.mtimeMs < STALE_ROTATION_MS
 }
 
 /** NAME.log.1.gz or NAME.log.1: the newest rotated copy, where a rotation puts what it took from the log. */
@@ -61,12 +59,12 @@ export class LogReader {
     const info = await stat(source.path).catch(() => null)
     const copy = await newestCopy(source.path)
     if (info === null || !info.isFile()) {
-      this.positions.set(source.path, {offset: 0, inode: null, copyInode: copy?.inode ?? null, shrunkAt: null})
+      this.positions.set(source.path, {offset: 0, inode: null, copyInode: copy?.inode ?? null})
       return false
     }
     const start = lines === undefined ? 0 : await tailStart(source.path, info.size, lines)
     await this.copyRange(source, source.path, start, info.size)
-    this.positions.set(source.path, {offset: info.size, inode: info.ino, copyInode: copy?.inode ?? null, shrunkAt: null})
+    this.positions.set(source.path, {offset: info.size, inode: info.ino, copyInode: copy?.inode ?? null})
     return true
   }
 
@@ -122,31 +120,37 @@ export class LogReader {
     return next
   }
 
-  /** Prints what the log gained since last time; after a rotation, first the rest of what the copy took. */
+  /**
+   * Prints what the log gained since last time; after a rotation, first the rest of what the copy
+   * took. A rotation creates its in-progress copy, empties the log, then renames the copy into
+   * place: so the copy is looked at before the log (a log seen whole is never paired with a copy
+   * newer than it), and a log seen shrunk is a rotation while the in-progress copy exists or a
+   * new copy has appeared, and a plain truncation otherwise.
+   */
   private async catchUp(source: LogSource): Promise<void> {
     let position = this.positions.get(source.path)
     if (!position) {
-      position = {offset: 0, inode: null, copyInode: null, shrunkAt: null}
+      position = {offset: 0, inode: null, copyInode: null}
       this.positions.set(source.path, position)
     }
+    let copy = await newestCopy(source.path)
     const info = await stat(source.path).catch(() => null)
     if (info === null || !info.isFile()) return
-    const copy = await newestCopy(source.path)
+    if (position.inode !== null && info.ino !== position.inode) {
+      process.stderr.write(`compctl: ${source.path} was replaced; following the new file\n`)
+      position.offset = 0
+    } else if (info.size < position.offset && (copy?.inode ?? null) === position.copyInode) {
+      if (await rotationUnderWay(source.path)) return this.lookAgainSoon(source)
+      copy = await newestCopy(source.path)
+      if ((copy?.inode ?? null) === position.copyInode) {
+        process.stderr.write(`compctl: ${source.path} was truncated; following from its start\n`)
+        position.offset = 0
+      }
+    }
     if (copy !== null && copy.inode !== position.copyInode && position.inode === info.ino) {
       // Rotated: the copy holds the old log whole; what we had not read yet is at our offset in it.
       await this.copyRange(source, copy.path, position.offset, Infinity, copy.compressed)
-      position.copyInode = copy.inode
       position.offset = 0
-      position.shrunkAt = null
-    } else if (position.inode !== null && info.ino !== position.inode) {
-      process.stderr.write(`compctl: ${source.path} was replaced; following the new file\n`)
-      position.offset = 0
-    } else if (info.size < position.offset || position.shrunkAt !== null) {
-      position.shrunkAt ??= Date.now()
-      if (Date.now() - position.shrunkAt < ROTATION_WAIT_MS) return this.lookAgainSoon(source)
-      process.stderr.write(`compctl: ${source.path} was truncated; following from its start\n`)
-      position.offset = 0
-      position.shrunkAt = null
     }
     position.inode = info.ino
     position.copyInode = copy?.inode ?? null
@@ -162,7 +166,7 @@ export class LogReader {
     setTimeout(() => {
       this.awaitingCopy.delete(source.path)
       void this.pump(source)
-    }, FOLLOW_POLL_MS / 4)
+    }, FOLLOW_POLL_MS / 10)
   }
 
   /** Bytes [start, end) of a file (of its decompressed content for a .gz) into the sink. */

@@ -28,3 +28,11 @@ export function componentOfLogFile(file: string): string | null {
 export function rotatedCopy(log: string, index: number, compressed: boolean): string {
   return `${log}.${index}${compressed ? '.gz' : ''}`
 }
+
+/** The copy a rotation is writing: renamed to NAME.log.1[.gz] once complete, so a copy is never seen half-written. */
+export function inProgressCopy(log: string): string {
+  return `${log}.rotating`
+}
+
+/** A half-written copy older than this was left by a rotation that died; a younger one belongs to a rotation under way. */
+export const STALE_ROTATION_MS = 60_000

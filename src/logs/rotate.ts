@@ -5,12 +5,10 @@ import {Readable} from 'node:stream'
 import {pipeline} from 'node:stream/promises'
 import {createGzip} from 'node:zlib'
 import {createPrivateFile} from '../util/private-files.js'
-import {changeLogDir, componentOfLogFile, logsDir, rotatedCopy} from './paths.js'
+import {changeLogDir, componentOfLogFile, inProgressCopy, logsDir, rotatedCopy, STALE_ROTATION_MS} from './paths.js'
 import type {RotationPolicy} from './policy.js'
 
 const COPY_CHUNK = 1024 * 1024
-/** A half-written copy older than this was left by a rotation that died; a younger one belongs to a rotation under way. */
-const STALE_ROTATION_MS = 60_000
 
 export interface Rotated {
   log: string
@@ -19,9 +17,6 @@ export interface Rotated {
   /** Bytes written while the copy was made that could not be kept (see copyThenTruncate). */
   lostBytes: number
 }
-
-/** The copy being written: renamed to NAME.log.1[.gz] once complete, so a copy is never seen half-written. */
-const inProgressCopy = (log: string) => `${log}.rotating`
 
 /**
  * Rotates `log` when it is larger than `policy.maxSize`: its content moves to NAME.log.1 (or

@@ -1,4 +1,5 @@
-import {existsSync, readFileSync} from 'node:fs'
+import {appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, truncateSync, writeFileSync} from 'node:fs'
+import {setTimeout as sleep} from 'node:timers/promises'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {compctl, compctlAsync} from '../helpers/cli.js'
@@ -107,4 +108,27 @@ describe('compctl logs without NAME', () => {
     const counters = linesOf(result.stdout, 'short').map(([, n]) => n)
     expect(counters).toEqual(counters.map((_, i) => counters[0]! + i))
   }, 120_000)
+
+  it('--follow waits out a slow rotation (its copy still being written) instead of taking it for a truncation', async () => {
+    const dir = project(FILE)
+    const log = join(dir, 'state/logs/short.log')
+    mkdirSync(join(dir, 'state/logs'), {recursive: true})
+    writeFileSync(log, 'one\ntwo\n')
+    const follow = compctlAsync(['logs', 'short', '--follow'], {cwd: dir})
+    await waitFor(() => follow.output().stdout === 'one\ntwo\n', WAIT_MS, 'the first lines')
+    // A rotation in the order rotateIfLarge does it, its copy held back for 4 s (a disk slow to sync):
+    // the in-progress copy is created, the log emptied and written on, then the copy renamed into place.
+    writeFileSync(`${log}.rotating`, 'one\ntwo\nthree\n')
+    appendFileSync(log, 'three\n')
+    truncateSync(log, 0)
+    appendFileSync(log, 'four\n')
+    await sleep(4000)
+    expect(follow.output().stdout).toBe('one\ntwo\n')
+    renameSync(`${log}.rotating`, `${log}.1`)
+    await waitFor(() => follow.output().stdout.includes('four\n'), WAIT_MS, 'the line after the rotation')
+    follow.child.kill('SIGINT')
+    const result = await follow.done
+    expect(result.stdout).toBe('one\ntwo\nthree\nfour\n')
+    expect(result.stderr).not.toContain('truncated')
+  }, 60_000)
 })
