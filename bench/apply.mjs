@@ -48,7 +48,7 @@ const median = (xs) => {
 }
 const ms = (x) => `${x.toFixed(0)} ms`
 
-if (!existsSync(join(ROOT, 'dist/main.js'))) {
+if (!existsSync(join(ROOT, 'dist/main.cjs'))) {
   console.error('dist/ is missing: run `node scripts/build.mjs` first.')
   process.exit(1)
 }
@@ -123,7 +123,7 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 }
 
 const loadBefore = loadavg()
-const distBuilt = statSync(join(ROOT, 'dist/main.js')).mtimeMs
+const distBuilt = statSync(join(ROOT, 'dist/main.cjs')).mtimeMs
 const results = {} // results[n][tool][phase] = [ms, ...]
 const confirmMs = {} // confirmMs[tool] = [ms, ...]
 const noopRestarts = {} // noopRestarts[n][tool] = [pids replaced by the no-op, per round]
@@ -244,7 +244,7 @@ out.push(`- Machine: ${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown'}),
 console.log(out.join('\n'))
 const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], {cwd: ROOT, encoding: 'utf8'}).stdout.trim()
 const dirty = spawnSync('git', ['status', '--porcelain', '--', 'src'], {cwd: ROOT, encoding: 'utf8'}).stdout.trim() !== ''
-const rebuilt = statSync(join(ROOT, 'dist/main.js')).mtimeMs !== distBuilt
+const rebuilt = statSync(join(ROOT, 'dist/main.cjs')).mtimeMs !== distBuilt
 console.log(
   `- compctl: dist/ built ${new Date(distBuilt).toISOString()}, git ${head || 'unknown'}${dirty ? ' (src/ has uncommitted changes)' : ''}` +
     `${rebuilt ? '; dist/ was rebuilt during the run, so later rounds ran a newer build' : ''}.`,

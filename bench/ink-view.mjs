@@ -32,7 +32,7 @@ const median = (xs) => {
 }
 const quote = (s) => `'${s.replaceAll("'", "'\\''")}'`
 
-if (!existsSync(join(dirname(BIN), '../dist/main.js'))) {
+if (!existsSync(join(dirname(BIN), '../dist/main.cjs'))) {
   console.error('dist/ is missing: run `npm run build` first.')
   process.exit(1)
 }

@@ -69,7 +69,7 @@ function fail(what, result) {
   process.exit(1)
 }
 
-if (!existsSync(join(ROOT, 'dist/main.js'))) {
+if (!existsSync(join(ROOT, 'dist/main.cjs'))) {
   console.error('dist/ is missing: run `npm run build` first.')
   process.exit(1)
 }

@@ -30,7 +30,7 @@ const median = (xs) => {
   return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2
 }
 
-if (!existsSync(join(dirname(BIN), '../dist/main.js'))) {
+if (!existsSync(join(dirname(BIN), '../dist/main.cjs'))) {
   console.error('dist/ is missing: run `npm run build` first.')
   process.exit(1)
 }

@@ -37,7 +37,7 @@ const SETTLE_MS = 5000
 const TICKS_PER_SECOND = 100
 const RSS_GOAL_MB = 100
 
-if (!existsSync(join(ROOT, 'dist/main.js'))) {
+if (!existsSync(join(ROOT, 'dist/main.cjs'))) {
   console.error('dist/ is missing: run `node scripts/build.mjs` first.')
   process.exit(1)
 }

@@ -1,9 +1,10 @@
 // Bundles the CLI with esbuild, for start-up speed (compctl has no daemon: start-up is its latency):
-//   dist/main.js, dist/commands.js  small ES modules: bin/run.js's entry and oclif's command target;
-//                                   they load dist/compctl.cjs through src/load-bundle.ts
+//   dist/main.cjs                  bin/run.js's entry, small: it loads dist/compctl.cjs through
+//                                   src/load-bundle.ts (all CommonJS: Node's ES module loader
+//                                   costs ~5 ms of start-up)
 //   dist/compctl.cjs               the CLI's code (oclif, the commands, everything they import),
 //                                   minified, in one CommonJS file that Node 20 can compile with
-//                                   V8's code cache
+//                                   V8's code cache; also oclif's command target
 //   dist/compctl.cjs.cache         that cache, made below by running a few commands
 //   dist/ink-view.js               the Ink view with Ink and React, an ES module (Ink is one) loaded
 //                                   on the terminal path only
@@ -11,7 +12,8 @@
 // Ink and React are in dist/ink-view.js.
 import {build} from 'esbuild'
 import {spawnSync} from 'node:child_process'
-import {cpSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync} from 'node:fs'
+import {cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
+import {createRequire} from 'node:module'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
 
@@ -25,10 +27,10 @@ const IMPORT = '__imp$'
 const staging = `dist.tmp-${process.pid}`
 await build({
   ...common,
-  entryPoints: {main: 'src/main.ts', commands: 'src/commands-table.ts'},
+  entryPoints: {main: 'src/main.ts'},
   outdir: staging,
-  splitting: true,
-  format: 'esm',
+  outExtension: {'.js': '.cjs'},
+  format: 'cjs',
 })
 // Ink, React and their few dozen dependencies bundled into the view: loading them as separate
 // modules from node_modules took ~450 ms of CPU; bundled, ~25 ms. React's production build is
@@ -63,13 +65,66 @@ const oclifParts = {
     b.onResolve({filter: /^@oclif\/core$/}, (args) => (resolve(args.importer).startsWith(resolve('src')) ? {path: resolve('src/oclif-core.ts')} : undefined))
   },
 }
+/**
+ * oclif sorts its commands with localeCompare, and the first localeCompare of a process builds
+ * an ICU collator: ~5 ms of every start-up. compctl's command ids are lower-case ASCII, for which
+ * code-unit order is the same order. Fails the build if oclif's line changes.
+ */
+const oclifCommandOrder = {
+  name: 'oclif-command-order',
+  setup(b) {
+    b.onLoad({filter: /@oclif[\\/]core[\\/]lib[\\/]config[\\/]plugin\.js$/}, (args) => {
+      const text = readFileSync(args.path, 'utf8')
+      const sort = '.sort((a, b) => a.id.localeCompare(b.id));'
+      if (!text.includes(sort)) throw new Error(`build: ${args.path} no longer sorts commands with "${sort}": update the oclif-command-order plugin`)
+      return {contents: text.replace(sort, '.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));'), loader: 'js'}
+    })
+  },
+}
+/**
+ * Modules that the bundle's modules require at load time but most commands never use: Node
+ * built-ins (oclif's Performance loads perf_hooks, its parser readline, dotenv crypto...) and
+ * tinyglobby (oclif's command discovery by file pattern; compctl lists its commands). Each costs
+ * 1–3 ms to load. In the bundle they are objects whose properties load the module on first use;
+ * their property names are those the module has here, at build time.
+ */
+const LAZY_BUILTINS = ['child_process', 'crypto', 'dgram', 'net', 'perf_hooks', 'readline', 'readline/promises', 'stream/promises', 'zlib']
+const LAZY_PACKAGES = ['tinyglobby']
+const lazyModules = {
+  name: 'lazy-modules',
+  setup(b) {
+    const builtin = new RegExp(`^(node:)?(${LAZY_BUILTINS.join('|')})$`)
+    const lazyRequire = createRequire(import.meta.url)
+    b.onResolve({filter: builtin}, (args) => (args.namespace === 'lazy' ? {path: args.path, external: true} : {path: `node:${args.path.replace(/^node:/, '')}`, namespace: 'lazy'}))
+    b.onResolve({filter: new RegExp(`^(${LAZY_PACKAGES.join('|')})$`)}, (args) =>
+      args.namespace === 'lazy' ? undefined : {path: args.path, namespace: 'lazy', pluginData: {resolveDir: args.resolveDir}},
+    )
+    b.onLoad({filter: /.*/, namespace: 'lazy'}, (args) => {
+      const names = Object.getOwnPropertyNames(lazyRequire(args.path))
+      return {
+        loader: 'js',
+        resolveDir: args.pluginData?.resolveDir,
+        contents: `let loaded; const load = () => (loaded ??= require(${JSON.stringify(args.path)}));
+for (const name of ${JSON.stringify(names)}) Object.defineProperty(exports, name, {get: () => load()[name], enumerable: true, configurable: true});`,
+      }
+    })
+  },
+}
+/**
+ * The bundle is read as latin1, which is faster than decoding UTF-8 and the same text when it is
+ * ASCII: esbuild writes ASCII, except inside regular expression literals, escaped here.
+ */
+function asciiOnly(text) {
+  if (/\\[^\x00-\x7f]/.test(text)) throw new Error('build: the bundle has a backslash before a non-ASCII character, which asciiOnly cannot escape')
+  return text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+}
 const bundle = await build({
   ...common,
   entryPoints: {compctl: 'src/bundle.ts'},
   outdir: staging,
   outExtension: {'.js': '.cjs'},
   format: 'cjs',
-  plugins: [inkViewApart, oclifParts],
+  plugins: [inkViewApart, oclifParts, oclifCommandOrder, lazyModules],
   write: false,
 })
 for (const file of bundle.outputFiles) {
@@ -77,7 +132,7 @@ for (const file of bundle.outputFiles) {
   if (file.path.endsWith('.cjs')) {
     if (text.includes(IMPORT)) throw new Error(`build: ${IMPORT} already occurs in the bundle; pick another name`)
     // import( not preceded by a name character or a dot, and not "import()" (a message text).
-    text = text.replace(/(?<![\w$.])import\((?!\))/g, `${IMPORT}(`)
+    text = asciiOnly(text.replace(/(?<![\w$.])import\((?!\))/g, `${IMPORT}(`))
   }
   mkdirSync(resolve(file.path, '..'), {recursive: true})
   writeFileSync(file.path, text)

@@ -1,7 +1,6 @@
 import {readFileSync, renameSync, writeFileSync} from 'node:fs'
-import {createRequire} from 'node:module'
-import {dirname} from 'node:path'
-import {fileURLToPath} from 'node:url'
+import {createRequire, Module} from 'node:module'
+import {dirname, join} from 'node:path'
 import {Script} from 'node:vm'
 import type * as Bundle from './bundle.js'
 
@@ -15,24 +14,32 @@ import type * as Bundle from './bundle.js'
  * The bundle's dynamic `import()` calls were renamed by the build to a parameter of this wrapper
  * (`__imp$`), since a script compiled with a code cache has no module loader of its own; they
  * resolve from here, in dist/, as they would in the bundle.
+ *
+ * The loaded bundle is put in the require cache as what `require('dist/compctl.cjs')` gives: that
+ * is oclif's command target (package.json `oclif.commands`), read from the bundle already loaded.
+ * This file is built into dist/main.cjs, so `__dirname` is dist/.
  */
-const BUNDLE = fileURLToPath(new URL('./compctl.cjs', import.meta.url))
+const BUNDLE = join(__dirname, 'compctl.cjs')
 let loaded: typeof Bundle | undefined
 
 export function loadBundle(): typeof Bundle {
   if (loaded) return loaded
-  const source = readFileSync(BUNDLE, 'utf8')
+  // ASCII, written so by the build: latin1 reads it faster than utf8, to the same text.
+  const source = readFileSync(BUNDLE, 'latin1')
   let cachedData: Buffer | undefined
   try {
     cachedData = readFileSync(`${BUNDLE}.cache`)
   } catch {}
   // One line of wrapper, so the bundle's line numbers (and its source map) stay right.
   const script = new Script(`(function (exports, require, module, __filename, __dirname, __imp$) {${source}\n})`, {filename: BUNDLE, ...(cachedData ? {cachedData} : {})})
-  const module = {exports: {} as typeof Bundle}
+  const module = new Module(BUNDLE)
+  module.filename = BUNDLE
   script.runInThisContext()(module.exports, createRequire(BUNDLE), module, BUNDLE, dirname(BUNDLE), (specifier: string) => import(specifier))
+  module.loaded = true
+  createRequire(BUNDLE).cache[BUNDLE] = module
   const out = process.env.COMPCTL_BUILD_CODE_CACHE
   if (out) process.once('exit', () => saveCodeCache(script, out))
-  loaded = module.exports
+  loaded = module.exports as typeof Bundle
   return loaded
 }
 

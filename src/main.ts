@@ -1,10 +1,12 @@
 import {existsSync, readFileSync} from 'node:fs'
 import {release} from 'node:os'
+import {join} from 'node:path'
 import {loadBundle} from './load-bundle.js'
 
 /**
  * The CLI's entry point, called by bin/run.js. The CLI's code (oclif and the commands) loads
- * only once it is needed: `--version` answers without it.
+ * only once it is needed: `--version` answers without it. Built as CommonJS (dist/main.cjs), so
+ * `__dirname` is dist/.
  */
 export async function main(): Promise<void> {
   const argv = process.argv.slice(2)
@@ -15,7 +17,7 @@ export async function main(): Promise<void> {
       return
     }
   }
-  await loadBundle().runCli(argv, import.meta.url)
+  await loadBundle().runCli(argv, __dirname)
 }
 
 /**
@@ -24,7 +26,7 @@ export async function main(): Promise<void> {
  */
 function userAgent(): string | null {
   if (process.platform === 'linux' && mayBeWsl()) return null
-  const {name, version} = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {name: string; version?: string}
+  const {name, version} = JSON.parse(readFileSync(join(__dirname, '../package.json'), 'utf8')) as {name: string; version?: string}
   const arch = process.arch === 'ia32' ? 'x86' : process.arch
   return `${name}/${version || '0.0.0'} ${process.platform}-${arch} node-${process.version}`
 }

@@ -16,12 +16,11 @@ export function sortKeys(value: unknown): unknown {
 }
 
 // crypto.hash (Node 20.12 and later) hashes in one call, without a Hash object: about twice as
-// fast for the small texts a plan hashes one per spec. Read from the namespace, so an older Node
-// (where it is missing) takes createHash.
-const oneShot = typeof crypto.hash === 'function' ? crypto.hash : undefined
-
+// fast for the small texts a plan hashes one per spec. Read from the namespace at the call, so an
+// older Node (where it is missing) takes createHash, and a command that hashes nothing never
+// loads node:crypto (the bundle loads built-ins on first use, see scripts/build.mjs).
 export function sha256(text: string | Buffer): string {
-  return oneShot ? oneShot('sha256', text, 'hex') : crypto.createHash('sha256').update(text).digest('hex')
+  return typeof crypto.hash === 'function' ? crypto.hash('sha256', text, 'hex') : crypto.createHash('sha256').update(text).digest('hex')
 }
 
 /** The identity of a spec: what the state records and a saved plan assumes. */

@@ -68,7 +68,7 @@ describe('compctl autocomplete', () => {
     const planLog = join(env.HOME!, 'plan-modules.log')
     expect(compctl(['plan'], {cwd, env: {...env, NODE_OPTIONS: `--import=${HOOK}`, COMPCTL_MODULE_LOG: planLog}}).code).toBe(0)
     const planModules = readFileSync(planLog, 'utf8').split('\n')
-    expect(planModules.some((url) => url.endsWith('/dist/main.js'))).toBe(true)
+    expect(planModules.some((url) => url.endsWith('/dist/main.cjs'))).toBe(true)
     expect(planModules.filter((url) => PLUGIN.test(url))).toEqual([])
     // The same log does see the plugin when autocomplete runs: the check above can fail.
     const autocompleteLog = join(env.HOME!, 'autocomplete-modules.log')

@@ -245,7 +245,7 @@ describe('etcd3 (the gRPC client) is never loaded by the state backends', () => 
     it(`\`compctl ${args.join(' ')}\` with the file backend does not load etcd3`, () => {
       const {code, modules} = modulesLoadedBy(args, folderWith(`version: 1\n${ONE_SLEEPER}`))
       expect(code).toBe(0)
-      expect(modules.some((url) => url.endsWith('/dist/main.js'))).toBe(true)
+      expect(modules.some((url) => url.endsWith('/dist/main.cjs'))).toBe(true)
       expect(modules.filter((url) => ETCD3.test(url))).toEqual([])
     })
 

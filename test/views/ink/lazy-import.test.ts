@@ -47,7 +47,7 @@ describe('Ink loads only on the terminal path of apply', () => {
       expect(result.stderr).toBe('')
       expect(result.code).toBe(0)
       const modules = loadedModules(log)
-      expect(modules.some((url) => url.endsWith('/dist/main.js'))).toBe(true)
+      expect(modules.some((url) => url.endsWith('/dist/main.cjs'))).toBe(true)
       expect(modules.filter((url) => INK_OR_REACT.test(url))).toEqual([])
     })
   }
