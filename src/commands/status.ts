@@ -4,6 +4,7 @@ import type {CompctlState} from '../model/generated/state.js'
 import {colourWanted} from '../util/colour.js'
 import {BaseCommand, fileFlag} from './base.js'
 import {stateFlags, stateOptions} from './state-flags.js'
+import {byCodeUnits} from '../util/order.js'
 
 export default class Status extends BaseCommand {
   static override summary = 'Show each component and change: status checked against the live process, pid, uptime, restarts, last error.'
@@ -76,7 +77,7 @@ function lastExitsOf(state: CompctlState | null): Map<string, LastExit> {
 function lastExitsText(lastExits: Map<string, LastExit>, alignColumns: (rows: string[][]) => string[]): string {
   if (lastExits.size === 0) return ''
   const rows = [['NAME', 'ENDED AT', 'HOW']]
-  for (const [name, exit] of [...lastExits].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [name, exit] of [...lastExits].sort(([a], [b]) => byCodeUnits(a, b))) {
     const how = exit.signal ? `killed by ${exit.signal}` : typeof exit.code === 'number' ? `exited with code ${exit.code}` : 'ended (exit status not seen)'
     rows.push([name, exit.at?.replace(/\.\d+Z$/, 'Z') ?? '-', how])
   }

@@ -12,6 +12,7 @@ import {asName} from '../util/names.js'
 import {readInputFile} from '../util/read-input.js'
 import {variableProblems} from './variables.js'
 import {parseYaml, type ParsedFile} from './yaml.js'
+import {byCodeUnits} from '../util/order.js'
 
 /** A desired-state file that passed validation, with the paths it implies. */
 export interface LoadedConfig {
@@ -125,7 +126,7 @@ export function validateText(text: string, shown: string, absolute: string): Loa
       message,
       ...(severity ? {severity} : {}),
     }))
-    return problems.sort((a, b) => a.line - b.line || a.col - b.col || a.message.localeCompare(b.message))
+    return problems.sort((a, b) => a.line - b.line || a.col - b.col || byCodeUnits(a.message, b.message))
   }
   if (!parsed.ok) return invalid(located(parsed.problems))
 

@@ -1,6 +1,7 @@
 import type {CompctlFile} from '../model/generated/compctl.js'
 import type {CompctlPlan, PlanStep} from '../model/generated/plan.js'
-import {byCodeUnits, topologicalOrder} from './graph.js'
+import {topologicalOrder} from './graph.js'
+import {byCodeUnits} from '../util/order.js'
 import {DEFAULT_KIND} from './plan.js'
 
 /** A node's planned action; `none` when the plan leaves it alone. */

@@ -1,4 +1,5 @@
 /** Graph helpers shared by validation (cycles) and planning (ordering). Pure. */
+import {byCodeUnits} from '../util/order.js'
 
 /** Each dependency cycle once, as a closed path `[a, b, a]`, in a stable order. */
 export function findCycles(nodes: readonly string[], depsOf: (node: string) => readonly string[]): string[][] {
@@ -47,11 +48,6 @@ export function findCycles(nodes: readonly string[], depsOf: (node: string) => r
     }
   }
   return components.map((component) => cyclePath(component, depsOf)).sort((a, b) => byCodeUnits(a[0]!, b[0]!))
-}
-
-/** Plain code-unit order: unlike localeCompare, the same on every machine and locale. */
-export function byCodeUnits(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0
 }
 
 /** A closed path through one strongly connected component, starting at its smallest name. */

@@ -5,6 +5,7 @@ import type {Observation} from '../process/observe.js'
 import type {StateLockInfo} from '../state/lock.js'
 import {openStateBackend, type InstanceState} from '../state/open.js'
 import {observeRecorded} from './plan-service.js'
+import {byCodeUnits} from '../util/order.js'
 
 export interface FleetComponent {
   name: string
@@ -60,7 +61,7 @@ function fleetInstance(instance: string, state: CompctlState, lock: StateLockInf
   // Processes can be checked only on their own host.
   const observed: Record<string, Observation> = host === hostname() ? observeRecorded(state) : {}
   const components = Object.entries(state.components)
-    .sort(([a], [b]) => a.localeCompare(b))
+    .sort(([a], [b]) => byCodeUnits(a, b))
     .map(([name, recorded]): FleetComponent => {
       const seen = observed[name]
       const gone = seen !== undefined && (recorded.status === 'running' || recorded.status === 'starting') && !(seen.alive && seen.sameProcess)

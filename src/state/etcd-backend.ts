@@ -8,6 +8,7 @@ import type {InstanceState, StateBackend} from './open.js'
 import {newSecretKeyText, parseSecretKey} from './secret-key.js'
 import {parseState, stateText, type StateStore} from './store.js'
 import {EtcdHttpClient, type Compare, type Operation} from './etcd-http.js'
+import {byCodeUnits} from '../util/order.js'
 
 /*
  * Keys of one instance, under `<prefix>/<project>/`:
@@ -291,7 +292,7 @@ class EtcdStateBackend implements StateBackend {
     const [states, lockKvs] = await this.call(() => Promise.all([this.client.getPrefix(`${this.root}/state/`), this.client.getPrefix(`${this.root}/state-lock/`)]))
     const locks = Object.fromEntries(lockKvs.map((kv) => [kv.key, kv.value]))
     const instances: InstanceState[] = []
-    for (const {key, value: text} of states.sort((a, b) => a.key.localeCompare(b.key))) {
+    for (const {key, value: text} of states.sort((a, b) => byCodeUnits(a.key, b.key))) {
       const instance = key.slice(`${this.root}/state/`.length)
       const parsed = parseState(text)
       if (typeof parsed === 'string') throw new UserError(`${this.options.endpoints[0]}${key}: the state of instance ${instance} is corrupt: ${parsed}`)

@@ -1,11 +1,12 @@
 import type {CompctlState} from '../model/generated/state.js'
+import {byCodeUnits} from '../util/order.js'
 
 /** The recorded state, for people: what compctl believes it runs. */
 export function renderStateText(state: CompctlState | null, location: string): string {
   if (state === null) return `No state at ${location}: nothing has been applied yet.\n`
   const lines = [`State ${location} (lineage ${state.lineage}, serial ${state.serial})`, '']
-  const components = Object.entries(state.components).sort(([a], [b]) => a.localeCompare(b))
-  const changes = Object.entries(state.changes).sort(([a], [b]) => a.localeCompare(b))
+  const components = Object.entries(state.components).sort(([a], [b]) => byCodeUnits(a, b))
+  const changes = Object.entries(state.changes).sort(([a], [b]) => byCodeUnits(a, b))
   for (const [name, c] of components) {
     const pending = c.pending ? `  (interrupted: ${c.pending.action} since ${c.pending.since})` : ''
     lines.push(`  component ${name}: ${c.status}${c.pid ? `, pid ${c.pid}` : ''}${c.lastError ? `, last error: ${c.lastError}` : ''}${pending}`)

@@ -2,6 +2,7 @@ import type {Component, CompctlFile} from '../model/generated/compctl.js'
 import type {CompctlState, PendingStep, TargetOutcome} from '../model/generated/state.js'
 import type {Observation} from '../process/observe.js'
 import type {StateLockInfo} from '../state/lock.js'
+import {byCodeUnits} from '../util/order.js'
 
 /** A component's status refreshed against its live process. */
 export type ComponentStatus =
@@ -91,8 +92,6 @@ export interface StatusInputs {
   now: Date
 }
 
-const byName = (a: string, b: string) => a.localeCompare(b)
-
 /** Joins the file, the state and what refresh saw into one row per component and change. */
 export function buildStatusReport(input: StatusInputs): StatusReport {
   const fileComponents = input.spec.components ?? {}
@@ -100,7 +99,7 @@ export function buildStatusReport(input: StatusInputs): StatusReport {
   const stateComponents = input.state?.components ?? {}
   const stateChanges = input.state?.changes ?? {}
 
-  const componentNames = [...new Set([...Object.keys(fileComponents), ...Object.keys(stateComponents)])].sort(byName)
+  const componentNames = [...new Set([...Object.keys(fileComponents), ...Object.keys(stateComponents)])].sort(byCodeUnits)
   const components = componentNames.map((name): ComponentStatusRow => {
     const desired = fileComponents[name]
     const recorded = stateComponents[name]
@@ -128,13 +127,13 @@ export function buildStatusReport(input: StatusInputs): StatusReport {
     }
   })
 
-  const changeNames = [...new Set([...Object.keys(fileChanges), ...Object.keys(stateChanges)])].sort(byName)
+  const changeNames = [...new Set([...Object.keys(fileChanges), ...Object.keys(stateChanges)])].sort(byCodeUnits)
   const changes = changeNames.map((name): ChangeStatusRow => {
     const desired = fileChanges[name]
     const recorded = stateChanges[name]
     const declared = desired ? (desired.targets ?? [{name: 'local'}]).map((t) => t.name) : []
     const recordedTargets = recorded?.targets ?? {}
-    const targetNames = [...declared, ...Object.keys(recordedTargets).filter((t) => !declared.includes(t)).sort(byName)]
+    const targetNames = [...declared, ...Object.keys(recordedTargets).filter((t) => !declared.includes(t)).sort(byCodeUnits)]
     const targets = targetNames.map((target): TargetStatusRow => {
       const outcome = recordedTargets[target]
       return {name: target, outcome: outcome?.outcome ?? null, at: outcome?.at ?? null, attempts: outcome?.attempts ?? null, error: outcome?.error ?? null}
