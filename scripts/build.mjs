@@ -15,7 +15,7 @@ import {spawnSync} from 'node:child_process'
 import {cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import {tmpdir} from 'node:os'
-import {join, resolve} from 'node:path'
+import {join, resolve, sep} from 'node:path'
 
 const EXTERNAL = ['ink', 'react', 'react/*', 'etcd3', 'execa', '@oclif/plugin-autocomplete', 'typescript', 'ts-node', 'ink-testing-library']
 const common = {bundle: true, platform: 'node', target: 'node20', sourcemap: 'linked', minify: true, external: EXTERNAL, logLevel: 'warning'}
@@ -63,6 +63,13 @@ const oclifParts = {
   name: 'oclif-parts',
   setup(b) {
     b.onResolve({filter: /^@oclif\/core$/}, (args) => (resolve(args.importer).startsWith(resolve('src')) ? {path: resolve('src/oclif-core.ts')} : undefined))
+  },
+}
+/** `wsl-utils` in oclif's modules is src/oclif-wsl.ts: the two things oclif uses, without loading the rest. */
+const oclifWsl = {
+  name: 'oclif-wsl',
+  setup(b) {
+    b.onResolve({filter: /^wsl-utils$/}, (args) => (args.importer.includes(`${sep}@oclif${sep}core${sep}`) ? {path: resolve('src/oclif-wsl.ts')} : undefined))
   },
 }
 /**
@@ -124,7 +131,7 @@ const bundle = await build({
   outdir: staging,
   outExtension: {'.js': '.cjs'},
   format: 'cjs',
-  plugins: [inkViewApart, oclifParts, oclifCommandOrder, lazyModules],
+  plugins: [inkViewApart, oclifParts, oclifWsl, oclifCommandOrder, lazyModules],
   write: false,
 })
 for (const file of bundle.outputFiles) {
@@ -144,6 +151,15 @@ try {
 } catch {}
 renameSync(staging, 'dist')
 rmSync(retired, {recursive: true, force: true})
+
+// oclif's manifest of the commands (their ids, flags, args, descriptions), which oclif otherwise
+// builds at every start from each command class. Made by oclif itself, from the new dist/.
+const {Config} = createRequire(import.meta.url)('@oclif/core')
+const config = await Config.load({root: resolve('.'), ignoreManifest: true})
+const manifest = config.plugins.get(config.pjson.name)?.manifest
+if (!manifest || Object.keys(manifest.commands).length === 0) throw new Error('build: oclif found no commands for oclif.manifest.json')
+writeFileSync(`oclif.manifest.json.tmp-${process.pid}`, JSON.stringify(manifest))
+renameSync(`oclif.manifest.json.tmp-${process.pid}`, 'oclif.manifest.json')
 
 // The code cache: each run starts from the cache the run before left, and leaves one that adds
 // what it compiled. Read-only commands on a copy of examples/dns, and an apply with nothing to run.
