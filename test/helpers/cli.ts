@@ -1,4 +1,4 @@
-import {spawn, spawnSync} from 'node:child_process'
+import {spawn, spawnSync, type ChildProcess} from 'node:child_process'
 import {once} from 'node:events'
 import {cpSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
@@ -39,9 +39,13 @@ export function compctl(args: string[], options: {cwd: string; env?: Record<stri
   return {code: result.status, stdout: result.stdout, stderr: result.stderr}
 }
 
+/** compctl processes started by compctlAsync: one a failed test left running is killed after it. */
+const started = new Set<ChildProcess>()
+
 /** Starts `compctl ARGS` without waiting; for signals and concurrency tests. */
 export function compctlAsync(args: string[], options: {cwd: string; env?: Record<string, string>}) {
   const child = spawn(process.execPath, [BIN, ...args], {cwd: options.cwd, env: testEnv(options.env), stdio: ['ignore', 'pipe', 'pipe']})
+  started.add(child)
   let stdout = ''
   let stderr = ''
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
@@ -93,6 +97,9 @@ export function killRecordedGroups(dir: string): void {
 }
 
 afterEach(() => {
+  // Our own children, not yet reaped: their pids cannot have been reused.
+  for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+  started.clear()
   for (const pgid of groups) killGroup(pgid)
   groups.clear()
   for (const dir of projects.splice(0)) {
