@@ -11,6 +11,12 @@ export {runStatusWatch} from './status-watch.js'
 
 /** Frames per second at most: enough for a spinner, little enough for a plan of hundreds of steps. */
 const FPS = 10
+/**
+ * Ink's own frame limit. The view draws only on its ticker (FPS), a prompt, a print or a resize,
+ * so Ink need not throttle again; and Ink's throttle keeps a timer of its whole window after the
+ * last frame (its flush on unmount leaves the timer running), which delays the exit by that much.
+ */
+const INK_MAX_FPS = 1000
 
 export interface InkViewOptions {
   stdout: NodeJS.WriteStream
@@ -39,7 +45,7 @@ export function mountInkView(options: InkViewOptions): ApplyView {
     screen = {...screen, model, now: Date.now(), ...change}
     const app = createElement(App, {screen, colour, title})
     if (instance) instance.rerender(app)
-    else instance = render(app, {stdout, stdin, exitOnCtrlC: false, patchConsole: false, maxFps: FPS})
+    else instance = render(app, {stdout, stdin, exitOnCtrlC: false, patchConsole: false, maxFps: INK_MAX_FPS})
   }
   const print = (printed: Printed): Printed[] => [...screen.printed, printed]
   const onResize = (): void => show({width: stdout.columns || 80, height: stdout.rows || undefined})

@@ -85,6 +85,20 @@ describe('createInkView', () => {
     expect(lastFrame).toContain('Destroy failed. 1 stopped, 1 failed in 400ms.')
   })
 
+  it('leaves no timer running after close(), so the process can exit at once', async () => {
+    const timers = () => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length
+    const before = timers()
+    const view = await createInkView(terminal().options)
+    view.onEvent(at(planOf([step('start.msgq')])))
+    view.onEvent(at({type: 'step_started', stepId: 'start.msgq'}))
+    view.onEvent(at({type: 'step_done', stepId: 'start.msgq', durationMs: 5}))
+    view.onEvent(at(summaryOf({counts: {started: 1, stopped: 0, restarted: 0, reloaded: 0, updated: 0, changes: 0, failed: 0, skipped: 0}})))
+    await view.close()
+    // Ink's own throttle may keep a timer of a millisecond or so; the view's frame interval (100 ms) it may not.
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(timers()).toBe(before)
+  })
+
   it('draws at most about 10 frames a second, however many events arrive', async () => {
     const {stdout, options} = terminal()
     const view = await createInkView(options)
