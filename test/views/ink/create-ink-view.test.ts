@@ -87,6 +87,9 @@ describe('createInkView', () => {
 
   it('leaves no timer running after close(), so the process can exit at once', async () => {
     const timers = () => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length
+    const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+    // Timers of the tests before this one are over by then.
+    await pause(150)
     const before = timers()
     const view = await createInkView(terminal().options)
     view.onEvent(at(planOf([step('start.msgq')])))
@@ -95,7 +98,7 @@ describe('createInkView', () => {
     view.onEvent(at(summaryOf({counts: {started: 1, stopped: 0, restarted: 0, reloaded: 0, updated: 0, changes: 0, failed: 0, skipped: 0}})))
     await view.close()
     // Ink's own throttle may keep a timer of a millisecond or so; the view's frame interval (100 ms) it may not.
-    await new Promise((resolve) => setTimeout(resolve, 20))
+    await pause(20)
     expect(timers()).toBe(before)
   })
 
