@@ -1,4 +1,3 @@
-import {readFile} from 'node:fs/promises'
 import {resolve} from 'node:path'
 import {loadConfigOrThrow, locateInFile, type LoadedConfig} from '../config/load.js'
 import {resolveInputs, type InputSources, type ResolvedConfig} from '../config/resolve.js'
@@ -9,7 +8,7 @@ import {resolveMoves} from '../planner/moves.js'
 import {buildPlan, type PlanOptions} from '../planner/plan.js'
 import {observe, type Observation} from '../process/observe.js'
 import {openStateBackend, withInstance} from '../state/open.js'
-import {sha256} from '../util/canonical.js'
+import {hashInputFile} from '../util/read-input.js'
 
 export interface PlanRequest extends PlanOptions {
   file: string
@@ -35,13 +34,14 @@ export function observeRecorded(state: CompctlState | null): Record<string, Obse
   return observed
 }
 
-/** Content hash of a watched file, null when it is missing. */
-export async function hashWatchedFile(path: string): Promise<string | null> {
-  try {
-    return 'sha256:' + sha256(await readFile(path)).slice(0, 32)
-  } catch {
-    return null
-  }
+/**
+ * Content hash of a watched file, null when it is missing. A watched path that is a FIFO, a device
+ * or a folder is an error naming it (`what`), as for every file compctl reads: reading one could
+ * hang, or never end.
+ */
+export async function hashWatchedFile(path: string, what: string): Promise<string | null> {
+  const hex = hashInputFile(path, what)
+  return hex === null ? null : 'sha256:' + hex.slice(0, 32)
 }
 
 /** The content hash of each watched file of each component, keyed as written in the file. */
@@ -50,7 +50,7 @@ export async function hashWatched(config: LoadedConfig): Promise<Record<string, 
   for (const [name, component] of Object.entries(config.spec.components ?? {})) {
     if (!component.watch) continue
     const files: Record<string, string | null> = {}
-    for (const file of component.watch) files[file] = await hashWatchedFile(resolve(config.baseDir, file))
+    for (const file of component.watch) files[file] = await hashWatchedFile(resolve(config.baseDir, file), `the watched file ${file} of component ${name}`)
     out[name] = files
   }
   return out
@@ -102,7 +102,8 @@ export async function planFor(config: ResolvedConfig, state: CompctlState | null
     spec: config.spec,
     state,
     observed: request.refresh ? observeRecorded(state) : {},
-    watched: await hashWatched(config),
+    // A destroy stops everything whatever its files hold: it reads none of them.
+    watched: request.destroy ? {} : await hashWatched(config),
     inputs: config.inputs,
     options: {destroy: request.destroy, targets: request.targets, replace: request.replace, refresh: request.refresh},
   })

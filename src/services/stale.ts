@@ -40,7 +40,7 @@ export async function staleReasons(plan: CompctlPlan, state: CompctlState | null
       if (step.assumes[field] !== now[field]) reasons.push(`${step.id}: ${field} was ${show(step.assumes[field])} when planned, now ${show(now[field])}`)
     }
     for (const [file, hash] of Object.entries(step.assumes.watched ?? {})) {
-      const current = await hashWatchedFile(resolve(plan.source.baseDir, file))
+      const current = await hashWatchedFile(resolve(plan.source.baseDir, file), `the watched file ${file} of ${step.id}`)
       if (current !== hash) reasons.push(`${step.id}: watched file ${file} changed since the plan was made`)
     }
   }

@@ -192,7 +192,8 @@ export class Supervisor {
       spec: config.spec,
       state: journal.current,
       observed: options.refresh ? observeRecorded(journal.current) : {},
-      watched: await hashWatched(config),
+      // Stopping everything reads no watched file: a shutdown must not depend on one.
+      watched: options.destroy ? {} : await hashWatched(config),
       inputs: config.inputs,
       options,
     })
@@ -351,7 +352,16 @@ export class Supervisor {
 
   /** Starts a crashed component again: a plan of one step, from the file as last applied. */
   private async restartRound(name: string, reason: string): Promise<void> {
-    const full = await this.plan({destroy: false, targets: [name], replace: [], refresh: true})
+    let full: CompctlPlan
+    try {
+      full = await this.plan({destroy: false, targets: [name], replace: [], refresh: true})
+    } catch (error) {
+      // An input that cannot be read now (a watched file replaced by a FIFO): reported, and the others run on.
+      if (!(error instanceof UserError)) throw error
+      this.handling.delete(name)
+      this.options.emit({type: 'step_failed', stepId: superviseStepId(name), durationMs: 0, error: `it cannot be restarted: ${error.lines.join(' ')}; left failed until the file is applied again (SIGHUP)`})
+      return
+    }
     const step = full.steps.find((s) => s.type === 'component' && s.name === name)
     if (!step || (step.action !== 'start' && step.action !== 'restart')) {
       this.handling.delete(name)
@@ -393,9 +403,17 @@ export class Supervisor {
     }
     if (next.stateDir !== this.config.stateDir)
       return fail(`${this.options.file}: settings.stateDir now names ${next.stateDir}, not ${this.config.stateDir}; the running system is left alone (stop supervise and start it again to move the state)`)
+    let plan: CompctlPlan
+    const previous = this.config
     this.config = next
+    try {
+      plan = await this.plan({destroy: false, targets: [], replace: [], refresh: true})
+    } catch (error) {
+      if (!(error instanceof UserError)) throw error
+      this.config = previous
+      return fail(`${this.options.file} cannot be planned; the running system is left alone`, [...error.lines, ...(error.hint ? [error.hint] : [])])
+    }
     this.rotation.setPolicies(rotationPolicies(next))
-    const plan = await this.plan({destroy: false, targets: [], replace: [], refresh: true})
     for (const step of plan.steps) {
       if (step.type !== 'component') continue
       // The file is applied afresh: a waiting restart, a crash series and a given-up component start over.

@@ -1,4 +1,5 @@
-import {constants} from 'node:fs'
+import {createHash} from 'node:crypto'
+import {closeSync, constants, fstatSync, openSync, readSync} from 'node:fs'
 import {open} from 'node:fs/promises'
 import {UserError} from '../errors.js'
 
@@ -67,6 +68,36 @@ export async function readInputFile(path: string, what: string, maxBytes: number
     throw new InputFileError(`${path}: cannot read ${what}: ${code ?? (error as Error).message}`, code)
   } finally {
     await handle.close()
+  }
+}
+
+/**
+ * The sha256 (hex) of a regular file's content, or null when it cannot be opened (missing,
+ * unreadable). Opened non-blocking and checked before any read, as readInputFile does, so a FIFO
+ * cannot hang it and a device cannot feed it forever: a FIFO, device or folder is an
+ * InputFileError naming it. Read in chunks, without a size limit: `what` (a watched file) may be a
+ * program's binary.
+ */
+export function hashInputFile(path: string, what: string): string | null {
+  let fd: number
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK)
+  } catch {
+    return null
+  }
+  try {
+    const info = fstatSync(fd)
+    if (!info.isFile()) throw new InputFileError(`${path}: cannot read ${what}: it is ${describeKind(info.mode)}, not a regular file`)
+    const hash = createHash('sha256')
+    const buffer = Buffer.allocUnsafe(Math.min(Math.max(info.size, 4096), CHUNK_BYTES * 16))
+    for (let read; (read = readSync(fd, buffer, 0, buffer.length, null)) > 0; ) hash.update(buffer.subarray(0, read))
+    return hash.digest('hex')
+  } catch (error) {
+    if (error instanceof UserError) throw error
+    const code = (error as NodeJS.ErrnoException).code
+    throw new InputFileError(`${path}: cannot read ${what}: ${code ?? (error as Error).message}`, code)
+  } finally {
+    closeSync(fd)
   }
 }
 

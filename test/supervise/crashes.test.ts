@@ -1,3 +1,4 @@
+import {spawnSync} from 'node:child_process'
 import {rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
@@ -88,6 +89,38 @@ describe('compctl supervise: crashes, by kind', () => {
     expect(pids(dir).bus).toBe(before.bus)
     supervised.child.kill('SIGTERM')
     expect((await supervised.done).code).toBe(0)
+  })
+
+  it('reports a crashed component it cannot restart because its watched file became a FIFO, and keeps supervising the rest', async () => {
+    const dir = project(`version: 1
+components:
+  bus:
+    kind: core
+    command: ["sleep", "300"]
+  worker:
+    kind: dispensable
+    restart: { retries: 2, backoff: 100ms }
+    watch: [worker.conf]
+    command: ["sleep", "300"]
+`)
+    writeFileSync(join(dir, 'worker.conf'), 'threads = 4\n')
+    const supervised = await superviseIn(dir)
+    const bus = pids(dir).bus
+    rmSync(join(dir, 'worker.conf'))
+    expect(spawnSync('mkfifo', [join(dir, 'worker.conf')]).status).toBe(0)
+    killComponent(dir, 'worker')
+    const failed = await supervised.waitForEvent((e) => e.type === 'step_failed' && e.stepId === 'supervise.worker', 'the restart to be reported as failed')
+    expect(failed).toMatchObject({error: expect.stringContaining('worker.conf of component worker: it is a FIFO, not a regular file')})
+    // A SIGHUP meanwhile cannot plan the file either: reported, and the running system is left alone.
+    supervised.child.kill('SIGHUP')
+    const reload = await supervised.waitForEvent((e) => e.type === 'step_failed' && e.stepId === 'supervise.reload', 'the reload to be reported as failed')
+    expect(reload).toMatchObject({error: expect.stringContaining('cannot be planned; the running system is left alone')})
+    expect(supervised.exited()).toBe(false)
+    expect(isAlive(bus!)).toBe(true)
+    supervised.child.kill('SIGTERM')
+    expect((await supervised.done).code).toBe(0)
+    rmSync(join(dir, 'worker.conf'))
+    expect(nothingLeft(dir)).toBe(true)
   })
 
   it('restarts a needed component that dies after its startGrace', async () => {
