@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core'
 import {UserError} from '../errors.js'
 import {runFlags, runOptions} from './apply-flags.js'
 import {BaseCommand} from './base.js'
+import {commandLineOnly} from './positional.js'
 
 export default class Apply extends BaseCommand {
   static override summary = 'Make the running system match the file: plan, confirm, then start, stop, restart, reload and run changes.'
@@ -10,7 +11,7 @@ export default class Apply extends BaseCommand {
   static override examples = ['<%= config.bin %> apply', '<%= config.bin %> apply --auto-approve', '<%= config.bin %> apply plan.json', '<%= config.bin %> apply --auto-approve --json']
 
   static override args = {
-    planfile: Args.string({description: 'A plan saved with `compctl plan --out FILE`: saving it was the approval.', required: false}),
+    planfile: Args.string({...commandLineOnly, description: 'A plan saved with `compctl plan --out FILE`: saving it was the approval.', required: false}),
   }
 
   static override flags = {

@@ -1,6 +1,7 @@
 import {Args} from '@oclif/core'
 import {BaseCommand, fileFlag} from './base.js'
 import {stateFlags, stateOptions} from './state-flags.js'
+import {commandLineOnly} from './positional.js'
 
 export default class ForceUnlock extends BaseCommand {
   static override summary = 'Remove the state lock left by an apply that can no longer release it.'
@@ -9,7 +10,7 @@ export default class ForceUnlock extends BaseCommand {
   static override examples = ['<%= config.bin %> force-unlock 6f1c2e0a-8d1b-4b7e-9a55-2f0c3c1d9e11', '<%= config.bin %> force-unlock ID -f examples/dns/compctl.yaml']
 
   static override args = {
-    id: Args.string({description: 'The id of the lock to remove.', required: true}),
+    id: Args.string({...commandLineOnly, description: 'The id of the lock to remove.', required: true}),
   }
 
   static override flags = {

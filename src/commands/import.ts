@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core'
 import {UserError} from '../errors.js'
 import {BaseCommand, fileFlag} from './base.js'
 import {stateLock, stateLockFlag} from './state/flags.js'
+import {commandLineOnly} from './positional.js'
 
 export default class Import extends BaseCommand {
   static override summary = "Adopt a running process of compctl's own user as component NAME, without restarting it."
@@ -10,8 +11,8 @@ export default class Import extends BaseCommand {
   static override examples = ['<%= config.bin %> import auth 4242']
 
   static override args = {
-    name: Args.string({description: 'A component declared in the file.', required: true}),
-    pid: Args.string({description: 'The process to adopt.', required: true}),
+    name: Args.string({...commandLineOnly, description: 'A component declared in the file.', required: true}),
+    pid: Args.string({...commandLineOnly, description: 'The process to adopt.', required: true}),
   }
 
   static override flags = {

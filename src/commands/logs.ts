@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand, colorFlag, fileFlag} from './base.js'
 import {stateFlags, stateOptions} from './state-flags.js'
+import {commandLineOnly} from './positional.js'
 
 export default class Logs extends BaseCommand {
   static override summary = "Print a component's log, each target's log of a change, or (without NAME) every component's log, each line prefixed with its name."
@@ -19,7 +20,7 @@ export default class Logs extends BaseCommand {
   ]
 
   static override args = {
-    name: Args.string({description: 'A component or change, in the file or in the state. Default: every component.', required: false}),
+    name: Args.string({...commandLineOnly, description: 'A component or change, in the file or in the state. Default: every component.', required: false}),
   }
 
   static override flags = {

@@ -2,13 +2,14 @@ import {Args, Flags} from '@oclif/core'
 import {PLAN_FORMATS} from '../views/plan-formats.js'
 import {BaseCommand, colorFlag, fileFlag} from './base.js'
 import {stateFlags, stateOptions} from './state-flags.js'
+import {commandLineOnly} from './positional.js'
 
 export default class Show extends BaseCommand {
   static override summary = 'Render a saved plan (text, JSON or markdown); without PLANFILE, the recorded state.'
   static override examples = ['<%= config.bin %> show plan.json', '<%= config.bin %> show plan.json --format markdown', '<%= config.bin %> show --json']
 
   static override args = {
-    planfile: Args.string({description: 'A plan saved with `compctl plan --out`.', required: false}),
+    planfile: Args.string({...commandLineOnly, description: 'A plan saved with `compctl plan --out`.', required: false}),
   }
 
   static override flags = {

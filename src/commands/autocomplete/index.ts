@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../base.js'
 import {autocompletePluginCommand} from './plugin.js'
+import {commandLineOnly} from '../positional.js'
 
 export const SHELLS = ['bash', 'zsh', 'powershell']
 
@@ -14,7 +15,7 @@ export default class Autocomplete extends BaseCommand {
     'printf "$(<%= config.bin %> autocomplete script zsh)" >> ~/.zshrc; source ~/.zshrc',
   ]
 
-  static override args = {shell: Args.string({description: 'The shell (default: yours, from $SHELL).', options: SHELLS, required: false})}
+  static override args = {shell: Args.string({...commandLineOnly, description: 'The shell (default: yours, from $SHELL).', options: SHELLS, required: false})}
   static override flags = {'refresh-cache': Flags.boolean({char: 'r', summary: 'Only rebuild the completion scripts; print no instructions.'})}
 
   async run(): Promise<void> {

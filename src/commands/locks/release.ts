@@ -1,6 +1,7 @@
 import {Args} from '@oclif/core'
 import {UserError} from '../../errors.js'
 import {BaseCommand, fileFlag} from '../base.js'
+import {commandLineOnly} from '../positional.js'
 
 export default class LocksRelease extends BaseCommand {
   static override summary = 'Free a named lock held by a holder that is stuck (or remove a waiting request).'
@@ -9,8 +10,8 @@ export default class LocksRelease extends BaseCommand {
   static override examples = ['<%= config.bin %> locks release restart 3f2a9c1d0b7e', '<%= config.bin %> locks release restart 3f2a9c1d0b7e -f examples/dns/compctl.yaml']
 
   static override args = {
-    name: Args.string({description: 'The lock.', required: true}),
-    holder: Args.string({description: 'The holder id, as `compctl locks` shows it.', required: true}),
+    name: Args.string({...commandLineOnly, description: 'The lock.', required: true}),
+    holder: Args.string({...commandLineOnly, description: 'The holder id, as `compctl locks` shows it.', required: true}),
   }
 
   static override flags = {

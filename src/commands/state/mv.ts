@@ -1,6 +1,7 @@
 import {Args} from '@oclif/core'
 import {BaseCommand, fileFlag} from '../base.js'
 import {stateLock, stateLockFlag} from './flags.js'
+import {commandLineOnly} from '../positional.js'
 
 export default class StateMv extends BaseCommand {
   static override summary = 'Rename a recorded component or change; its process keeps running, untouched, with the same pid.'
@@ -9,8 +10,8 @@ export default class StateMv extends BaseCommand {
   static override examples = ['<%= config.bin %> state mv authd auth']
 
   static override args = {
-    old: Args.string({description: 'The recorded name.', required: true}),
-    new: Args.string({description: 'The new name (not recorded yet).', required: true}),
+    old: Args.string({...commandLineOnly, description: 'The recorded name.', required: true}),
+    new: Args.string({...commandLineOnly, description: 'The new name (not recorded yet).', required: true}),
   }
 
   static override flags = {file: fileFlag, ...stateLockFlag}

@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand, fileFlag} from '../base.js'
 import {stateLock, stateLockFlag} from './flags.js'
+import {commandLineOnly} from '../positional.js'
 
 export default class StatePush extends BaseCommand {
   static override summary = 'Replace the state with FILE (written by `compctl state pull`).'
@@ -9,7 +10,7 @@ export default class StatePush extends BaseCommand {
   static override examples = ['<%= config.bin %> state push state.json', '<%= config.bin %> state push old-host.json --force']
 
   static override args = {
-    file: Args.string({description: 'A state as JSON.', required: true}),
+    file: Args.string({...commandLineOnly, description: 'A state as JSON.', required: true}),
   }
 
   static override flags = {

@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand, fileFlag} from '../base.js'
 import {stateLock, stateLockFlag} from './flags.js'
+import {commandLineOnly} from '../positional.js'
 
 export default class StateRm extends BaseCommand {
   static override summary = 'Forget recorded components or changes; their processes keep running, no longer managed.'
@@ -10,7 +11,7 @@ export default class StateRm extends BaseCommand {
   static override strict = false
 
   static override args = {
-    name: Args.string({description: 'A recorded component or change (several may follow).', required: true}),
+    name: Args.string({...commandLineOnly, description: 'A recorded component or change (several may follow).', required: true}),
   }
 
   static override flags = {

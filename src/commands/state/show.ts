@@ -1,13 +1,14 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand, fileFlag} from '../base.js'
 import {stateFlags, stateOptions} from '../state-flags.js'
+import {commandLineOnly} from '../positional.js'
 
 export default class StateShow extends BaseCommand {
   static override summary = 'Show one recorded component or change: spec, pid, start time, status, outcomes.'
   static override examples = ['<%= config.bin %> state show auth', '<%= config.bin %> state show auth --json']
 
   static override args = {
-    name: Args.string({description: 'A recorded component or change.', required: true}),
+    name: Args.string({...commandLineOnly, description: 'A recorded component or change.', required: true}),
   }
 
   static override flags = {
