@@ -98,7 +98,9 @@ async function readEntry(path: string, host: string, privateRoot: boolean): Prom
   try {
     const info = await handle.stat()
     if (!info.isFile()) return {kind: 'ignored', why: 'it is not a regular file'}
-    if (info.nlink !== 1) return {kind: 'ignored', why: 'it has other names (hard links)'}
+    // No name left: its writer removed it between the open and this look (a doorway entry is short-lived).
+    if (info.nlink === 0) return {kind: 'gone'}
+    if (info.nlink > 1) return {kind: 'ignored', why: 'it has other names (hard links)'}
     if (privateRoot && info.uid !== ownUid()) return {kind: 'ignored', why: `it belongs to uid ${info.uid}, not to this user`}
     if (info.size > MAX_ENTRY_BYTES) return {kind: 'ignored', why: 'it is too large to be a lock entry'}
     const buffer = Buffer.alloc(MAX_ENTRY_BYTES + 1)

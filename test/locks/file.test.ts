@@ -5,6 +5,7 @@ import {hostname, tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {readStartTime} from '../../src/process/observe.js'
+import {FileLockBackend} from '../../src/locks/file-backend.js'
 import {defaultLockDir, LockTimeoutError, openLockBackend} from '../../src/locks/index.js'
 import {trackGroup} from '../helpers/cli.js'
 import {lockBackendConformance} from './conformance.js'
@@ -33,6 +34,22 @@ describe('file lock backend', () => {
     const holderScript = useHolderScript()
     const project = () => `file-${randomBytes(4).toString('hex')}`
     const owner = (p: string) => ({project: p, host: hostname(), pid: process.pid})
+
+    it('requests racing through the doorway never report each other\'s entries as foreign (one removed while read is gone, not ignored)', async () => {
+      const p = project()
+      const reports: string[] = []
+      const backends = Array.from({length: 4}, () => new FileLockBackend(root, p, {report: (message) => reports.push(message)}))
+      opened.push(...backends)
+      // Four backends take and give back a two-holder lock 40 times each, all at once: every
+      // doorway entry is written, read by the others and removed again and again.
+      await Promise.all(
+        backends.map(async (backend) => {
+          for (let round = 0; round < 40; round++) await (await backend.acquire({lock: 'restart', holders: 2, owner: owner(p)})).release()
+        }),
+      )
+      expect(reports).toEqual([])
+      expect(readdirSync(join(root, p, 'restart'))).toEqual([])
+    }, 60_000)
 
     it('keeps one ticket file per request under <dir>/<project>/<lock>/, and none after release', async () => {
       const p = project()
