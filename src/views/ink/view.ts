@@ -12,11 +12,13 @@ export {runStatusWatch} from './status-watch.js'
 /** Frames per second at most: enough for a spinner, little enough for a plan of hundreds of steps. */
 const FPS = 10
 /**
- * Ink's own frame limit. The view draws only on its ticker (FPS), a prompt, a print or a resize,
- * so Ink need not throttle again; and Ink's throttle keeps a timer of its whole window after the
- * last frame (its flush on unmount leaves the timer running), which delays the exit by that much.
+ * Ink's own frame limit: its default. Ink's throttle keeps a timer of its window running after
+ * the last frame (its flush on unmount does not clear it), which delays the process's exit by up to
+ * that much: at FPS (100 ms) every terminal apply ended 100 ms late. Much shorter windows let
+ * Ink's deferred writes race its static output (a frame appended instead of redrawn); the view's
+ * own ticker keeps frames at FPS in any case.
  */
-const INK_MAX_FPS = 1000
+const INK_MAX_FPS = 30
 
 export interface InkViewOptions {
   stdout: NodeJS.WriteStream

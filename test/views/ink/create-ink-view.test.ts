@@ -97,8 +97,8 @@ describe('createInkView', () => {
     view.onEvent(at({type: 'step_done', stepId: 'start.msgq', durationMs: 5}))
     view.onEvent(at(summaryOf({counts: {started: 1, stopped: 0, restarted: 0, reloaded: 0, updated: 0, changes: 0, failed: 0, skipped: 0}})))
     await view.close()
-    // Ink's own throttle may keep a timer of a millisecond or so; the view's frame interval (100 ms) it may not.
-    await pause(20)
+    // Ink's own throttle may keep a timer of its window (34 ms at 30 frames a second); not one of the view's frame interval (100 ms).
+    await pause(50)
     expect(timers()).toBe(before)
   })
 
