@@ -1,6 +1,5 @@
 import {createHash} from 'node:crypto'
 import {closeSync, constants, fstatSync, openSync, readSync} from 'node:fs'
-import {open} from 'node:fs/promises'
 import {UserError} from '../errors.js'
 
 const CHUNK_BYTES = 64 * 1024
@@ -33,29 +32,53 @@ export class InputFileError extends UserError {
 }
 
 /**
+ * Opens `path` for reading if it is a regular file (a symlink to one is followed): non-blocking, so
+ * a FIFO cannot hang the open, and checked before any read. Anything else is an InputFileError
+ * naming it; a failed open throws its own error, for the caller to word.
+ */
+function openRegularFile(path: string, what: string): {fd: number; size: number} {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK)
+  let info
+  try {
+    info = fstatSync(fd)
+  } catch (error) {
+    closeSync(fd)
+    throw error
+  }
+  if (info.isFile()) return {fd, size: info.size}
+  closeSync(fd)
+  throw new InputFileError(`${path}: cannot read ${what}: it is ${describeKind(info.mode)}, not a regular file`)
+}
+
+/** A failure while reading an open input, as one InputFileError naming it. */
+function readFailure(path: string, what: string, error: unknown): UserError {
+  if (error instanceof UserError) return error
+  const code = (error as NodeJS.ErrnoException).code
+  return new InputFileError(`${path}: cannot read ${what}: ${code ?? (error as Error).message}`, code)
+}
+
+/**
  * Reads an input compctl was pointed at (`what`: "the desired-state file", "the state", "the saved
- * plan", "a var file", "an env file"). Only a regular file is read (a symlink to one is followed):
- * the descriptor is opened non-blocking, so a FIFO cannot hang the open, and checked before any
- * read. At most `maxBytes` are read, whatever the file claims its size is. Every failure is one
- * InputFileError (a UserError) naming the path; a missing file's has code ENOENT.
+ * plan", "a var file", "an env file"): only a regular file (see openRegularFile), and at most
+ * `maxBytes`, whatever the file claims its size is. Every failure is one InputFileError (a
+ * UserError) naming the path; a missing file's has code ENOENT.
  */
 export async function readInputFile(path: string, what: string, maxBytes: number): Promise<Buffer> {
-  let handle
+  let file
   try {
-    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK)
+    file = openRegularFile(path, what)
   } catch (error) {
+    if (error instanceof UserError) throw error
     const code = (error as NodeJS.ErrnoException).code
     const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : (code ?? (error as Error).message)
     throw new InputFileError(`${path}: cannot read ${what}: ${why}`, code)
   }
   try {
-    const info = await handle.stat()
-    if (!info.isFile()) throw new InputFileError(`${path}: cannot read ${what}: it is ${describeKind(info.mode)}, not a regular file`)
     const chunks: Buffer[] = []
     let total = 0
     for (;;) {
       const buffer = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, maxBytes + 1 - total))
-      const {bytesRead} = await handle.read(buffer, 0, buffer.length, null)
+      const bytesRead = readSync(file.fd, buffer, 0, buffer.length, null)
       if (bytesRead === 0) break
       total += bytesRead
       if (total > maxBytes) throw new InputFileError(`${path}: cannot read ${what}: it is larger than ${formatBytes(maxBytes)}, the most compctl reads`)
@@ -63,41 +86,34 @@ export async function readInputFile(path: string, what: string, maxBytes: number
     }
     return Buffer.concat(chunks, total)
   } catch (error) {
-    if (error instanceof UserError) throw error
-    const code = (error as NodeJS.ErrnoException).code
-    throw new InputFileError(`${path}: cannot read ${what}: ${code ?? (error as Error).message}`, code)
+    throw readFailure(path, what, error)
   } finally {
-    await handle.close()
+    closeSync(file.fd)
   }
 }
 
 /**
  * The sha256 (hex) of a regular file's content, or null when it cannot be opened (missing,
- * unreadable). Opened non-blocking and checked before any read, as readInputFile does, so a FIFO
- * cannot hang it and a device cannot feed it forever: a FIFO, device or folder is an
- * InputFileError naming it. Read in chunks, without a size limit: `what` (a watched file) may be a
- * program's binary.
+ * unreadable); anything but a regular file is an InputFileError naming it, as in readInputFile.
+ * Read in chunks, without a size limit: `what` (a watched file) may be a program's binary.
  */
 export function hashInputFile(path: string, what: string): string | null {
-  let fd: number
+  let file
   try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK)
-  } catch {
+    file = openRegularFile(path, what)
+  } catch (error) {
+    if (error instanceof UserError) throw error
     return null
   }
   try {
-    const info = fstatSync(fd)
-    if (!info.isFile()) throw new InputFileError(`${path}: cannot read ${what}: it is ${describeKind(info.mode)}, not a regular file`)
     const hash = createHash('sha256')
-    const buffer = Buffer.allocUnsafe(Math.min(Math.max(info.size, 4096), CHUNK_BYTES * 16))
-    for (let read; (read = readSync(fd, buffer, 0, buffer.length, null)) > 0; ) hash.update(buffer.subarray(0, read))
+    const buffer = Buffer.allocUnsafe(Math.min(Math.max(file.size, 4096), CHUNK_BYTES * 16))
+    for (let read; (read = readSync(file.fd, buffer, 0, buffer.length, null)) > 0; ) hash.update(buffer.subarray(0, read))
     return hash.digest('hex')
   } catch (error) {
-    if (error instanceof UserError) throw error
-    const code = (error as NodeJS.ErrnoException).code
-    throw new InputFileError(`${path}: cannot read ${what}: ${code ?? (error as Error).message}`, code)
+    throw readFailure(path, what, error)
   } finally {
-    closeSync(fd)
+    closeSync(file.fd)
   }
 }
 
