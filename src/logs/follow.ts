@@ -2,7 +2,7 @@ import {createReadStream, watch, type FSWatcher} from 'node:fs'
 import {stat} from 'node:fs/promises'
 import {basename, dirname} from 'node:path'
 import {createGunzip} from 'node:zlib'
-import {inProgressCopy, rotatedCopy, STALE_ROTATION_MS} from './paths.js'
+import {inProgressCopy, isRotationUnderWay, rotatedCopy} from './paths.js'
 import {tailStart} from './tail.js'
 
 /** fs.watch misses events on some file systems (network, overlay): look anyway this often. */
@@ -28,10 +28,10 @@ interface Position {
   copyInode: number | null
 }
 
-/** A rotation of the log has its copy half-written (and is not one that died leaving it). */
-async function rotationUnderWay(path: string): Promise<boolean> {
+/** A rotation of the log has its copy half-written. */
+async function logIsRotating(path: string): Promise<boolean> {
   const partial = await stat(inProgressCopy(path)).catch(() => null)
-  return partial !== null && Date.now() - partial.mtimeMs < STALE_ROTATION_MS
+  return partial !== null && isRotationUnderWay(partial)
 }
 
 /** NAME.log.1.gz or NAME.log.1: the newest rotated copy, where a rotation puts what it took from the log. */
@@ -140,7 +140,7 @@ export class LogReader {
       process.stderr.write(`compctl: ${source.path} was replaced; following the new file\n`)
       position.offset = 0
     } else if (info.size < position.offset && (copy?.inode ?? null) === position.copyInode) {
-      if (await rotationUnderWay(source.path)) return this.lookAgainSoon(source)
+      if (await logIsRotating(source.path)) return this.lookAgainSoon(source)
       copy = await newestCopy(source.path)
       if ((copy?.inode ?? null) === position.copyInode) {
         process.stderr.write(`compctl: ${source.path} was truncated; following from its start\n`)

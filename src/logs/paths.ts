@@ -35,4 +35,9 @@ export function inProgressCopy(log: string): string {
 }
 
 /** A half-written copy older than this was left by a rotation that died; a younger one belongs to a rotation under way. */
-export const STALE_ROTATION_MS = 60_000
+const STALE_ROTATION_MS = 60_000
+
+/** Whether an in-progress copy (as stat saw it) belongs to a rotation under way, not to one that died leaving it. */
+export function isRotationUnderWay(partial: {mtimeMs: number}): boolean {
+  return Date.now() - partial.mtimeMs < STALE_ROTATION_MS
+}

@@ -5,7 +5,7 @@ import {Readable} from 'node:stream'
 import {pipeline} from 'node:stream/promises'
 import {createGzip} from 'node:zlib'
 import {createPrivateFile} from '../util/private-files.js'
-import {changeLogDir, componentOfLogFile, inProgressCopy, logsDir, rotatedCopy, STALE_ROTATION_MS} from './paths.js'
+import {changeLogDir, componentOfLogFile, inProgressCopy, isRotationUnderWay, logsDir, rotatedCopy} from './paths.js'
 import type {RotationPolicy} from './policy.js'
 
 const COPY_CHUNK = 1024 * 1024
@@ -35,7 +35,7 @@ export async function rotateIfLarge(log: string, policy: RotationPolicy): Promis
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
     const left = await lstat(partial).catch(() => null)
-    if (left !== null && Date.now() - left.mtimeMs < STALE_ROTATION_MS) return null
+    if (left !== null && isRotationUnderWay(left)) return null
     await unlink(partial).catch(() => undefined)
     copy = await createPrivateFile(partial)
   }
