@@ -183,8 +183,8 @@ export class Supervisor {
     this.options.emit({type: 'step_progress', stepId: superviseStepId(name), message})
   }
 
-  private async plan(options: PlanOptions): Promise<CompctlPlan> {
-    const config = this.config
+  /** A plan of `config` (by default the file as last applied) against the journal's state. */
+  private async plan(options: PlanOptions, config: ResolvedConfig = this.config): Promise<CompctlPlan> {
     const journal = this.options.journal
     return buildPlan({
       source: {file: config.file, baseDir: config.baseDir, stateDir: config.stateDir},
@@ -388,6 +388,10 @@ export class Supervisor {
     const began = performance.now()
     const fail = (error: string, lines: string[] = []) =>
       this.options.emit({type: 'step_failed', stepId: superviseStepId('reload'), durationMs: performance.now() - began, error, ...(lines.length > 0 ? {tail: lines} : {})})
+    const failWith = (error: unknown, why: string) => {
+      if (!(error instanceof UserError)) throw error
+      return fail(`${this.options.file} ${why}; the running system is left alone`, [...error.lines, ...(error.hint ? [error.hint] : [])])
+    }
     let loaded
     let next: ResolvedConfig
     try {
@@ -398,21 +402,17 @@ export class Supervisor {
       }
       next = await resolveInputs(loaded.config, this.options.inputs, {requireValues: true, key: this.options.key})
     } catch (error) {
-      if (!(error instanceof UserError)) throw error
-      return fail(`${this.options.file} cannot be read; the running system is left alone`, [...error.lines, ...(error.hint ? [error.hint] : [])])
+      return failWith(error, 'cannot be read')
     }
     if (next.stateDir !== this.config.stateDir)
       return fail(`${this.options.file}: settings.stateDir now names ${next.stateDir}, not ${this.config.stateDir}; the running system is left alone (stop supervise and start it again to move the state)`)
     let plan: CompctlPlan
-    const previous = this.config
-    this.config = next
     try {
-      plan = await this.plan({destroy: false, targets: [], replace: [], refresh: true})
+      plan = await this.plan({destroy: false, targets: [], replace: [], refresh: true}, next)
     } catch (error) {
-      if (!(error instanceof UserError)) throw error
-      this.config = previous
-      return fail(`${this.options.file} cannot be planned; the running system is left alone`, [...error.lines, ...(error.hint ? [error.hint] : [])])
+      return failWith(error, 'cannot be planned')
     }
+    this.config = next
     this.rotation.setPolicies(rotationPolicies(next))
     for (const step of plan.steps) {
       if (step.type !== 'component') continue
