@@ -17,6 +17,8 @@ import {createRequire} from 'node:module'
 import {tmpdir} from 'node:os'
 import {join, resolve, sep} from 'node:path'
 
+// Modules of the build itself (esbuild's plugins read the lazy modules' names; oclif makes its manifest).
+const requireHere = createRequire(import.meta.url)
 const EXTERNAL = ['ink', 'react', 'react/*', 'etcd3', 'execa', '@oclif/plugin-autocomplete', 'typescript', 'ts-node', 'ink-testing-library']
 const common = {bundle: true, platform: 'node', target: 'node20', sourcemap: 'linked', minify: true, external: EXTERNAL, logLevel: 'warning'}
 // The bundle's dynamic import() calls become calls of this parameter of load-bundle.ts's wrapper: as
@@ -101,13 +103,12 @@ const lazyModules = {
   name: 'lazy-modules',
   setup(b) {
     const builtin = new RegExp(`^(node:)?(${LAZY_BUILTINS.join('|')})$`)
-    const lazyRequire = createRequire(import.meta.url)
     b.onResolve({filter: builtin}, (args) => (args.namespace === 'lazy' ? {path: args.path, external: true} : {path: `node:${args.path.replace(/^node:/, '')}`, namespace: 'lazy'}))
     b.onResolve({filter: new RegExp(`^(${LAZY_PACKAGES.join('|')})$`)}, (args) =>
       args.namespace === 'lazy' ? undefined : {path: args.path, namespace: 'lazy', pluginData: {resolveDir: args.resolveDir}},
     )
     b.onLoad({filter: /.*/, namespace: 'lazy'}, (args) => {
-      const names = Object.getOwnPropertyNames(lazyRequire(args.path))
+      const names = Object.getOwnPropertyNames(requireHere(args.path))
       return {
         loader: 'js',
         resolveDir: args.pluginData?.resolveDir,
@@ -154,7 +155,7 @@ rmSync(retired, {recursive: true, force: true})
 
 // oclif's manifest of the commands (their ids, flags, args, descriptions), which oclif otherwise
 // builds at every start from each command class. Made by oclif itself, from the new dist/.
-const {Config} = createRequire(import.meta.url)('@oclif/core')
+const {Config} = requireHere('@oclif/core')
 const config = await Config.load({root: resolve('.'), ignoreManifest: true})
 const manifest = config.plugins.get(config.pjson.name)?.manifest
 if (!manifest || Object.keys(manifest.commands).length === 0) throw new Error('build: oclif found no commands for oclif.manifest.json')

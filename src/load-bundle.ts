@@ -34,9 +34,10 @@ export function loadBundle(): typeof Bundle {
   const script = new Script(`(function (exports, require, module, __filename, __dirname, __imp$) {${source}\n})`, {filename: BUNDLE, ...(cachedData ? {cachedData} : {})})
   const module = new Module(BUNDLE)
   module.filename = BUNDLE
-  script.runInThisContext()(module.exports, createRequire(BUNDLE), module, BUNDLE, dirname(BUNDLE), (specifier: string) => import(specifier))
+  const requireFromBundle = createRequire(BUNDLE)
+  script.runInThisContext()(module.exports, requireFromBundle, module, BUNDLE, dirname(BUNDLE), (specifier: string) => import(specifier))
   module.loaded = true
-  createRequire(BUNDLE).cache[BUNDLE] = module
+  requireFromBundle.cache[BUNDLE] = module
   const out = process.env.COMPCTL_BUILD_CODE_CACHE
   if (out) process.once('exit', () => saveCodeCache(script, out))
   loaded = module.exports as typeof Bundle
