@@ -1,9 +1,9 @@
-import {spawn, spawnSync} from 'node:child_process'
+import {spawn} from 'node:child_process'
 import {once} from 'node:events'
 import {existsSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {compctl, compctlAsync, startSleeper, tempProject, trackGroup} from '../helpers/cli.js'
+import {compctl, compctlAsync, mkfifo, startSleeper, tempProject, trackGroup} from '../helpers/cli.js'
 import {isAlive, readState, waitFor} from '../helpers/state.js'
 
 const apply = (dir: string, ...args: string[]) => compctl(['apply', '--auto-approve', ...args], {cwd: dir})
@@ -178,7 +178,7 @@ describe('compctl state push', () => {
     writeFileSync(join(dir, 'escape.json'), JSON.stringify({...init, components: {'../../x': {...init.components.auth, pid: 50}}}))
     expect(compctl(['state', 'push', 'escape.json'], {cwd: dir}).stderr).toBe('escape.json: not a state: /components name "../../x" must match pattern "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"\n')
     const fifo = join(dir, 'fifo')
-    expect(spawnSync('mkfifo', [fifo]).status).toBe(0)
+    mkfifo(fifo)
     const fromFifo = compctl(['state', 'push', fifo], {cwd: dir, timeoutMs: 10_000})
     expect(fromFifo.code).toBe(1)
     expect(refusal(fromFifo)).toContain('not a regular file')

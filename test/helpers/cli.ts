@@ -39,6 +39,12 @@ export function compctl(args: string[], options: {cwd: string; env?: Record<stri
   return {code: result.status, stdout: result.stdout, stderr: result.stderr}
 }
 
+/** Makes a FIFO at `path` (mkfifo(1)); throws when it cannot. */
+export function mkfifo(path: string): void {
+  const made = spawnSync('mkfifo', [path], {encoding: 'utf8'})
+  if (made.status !== 0) throw new Error(`mkfifo ${path} failed: ${made.stderr}`)
+}
+
 /** compctl processes started by compctlAsync: one a failed test left running is killed after it. */
 const started = new Set<ChildProcess>()
 

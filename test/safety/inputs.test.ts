@@ -1,14 +1,9 @@
-import {spawnSync} from 'node:child_process'
 import {mkdirSync, symlinkSync, unlinkSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {compctl, tempProject} from '../helpers/cli.js'
+import {compctl, mkfifo, tempProject} from '../helpers/cli.js'
 
 /* Item 7: only regular files are read as inputs, and never more than the limit: a FIFO, a device or a folder is an error naming it. */
-
-function mkfifo(path: string): void {
-  expect(spawnSync('mkfifo', [path]).status).toBe(0)
-}
 
 const VALID = 'version: 1\ncomponents:\n  web:\n    command: [sleep, "300"]\n'
 

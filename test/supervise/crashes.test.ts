@@ -1,9 +1,8 @@
-import {spawnSync} from 'node:child_process'
 import {rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import validateEvent from '../../src/model/generated/validate-events.js'
-import {compctl} from '../helpers/cli.js'
+import {compctl, mkfifo} from '../helpers/cli.js'
 import {isAlive, readState, waitFor} from '../helpers/state.js'
 import {killComponent, nothingLeft, pids, project, superviseIn, waitForNewPid, WAIT_MS} from './helpers.js'
 
@@ -107,7 +106,7 @@ components:
     const supervised = await superviseIn(dir)
     const bus = pids(dir).bus
     rmSync(join(dir, 'worker.conf'))
-    expect(spawnSync('mkfifo', [join(dir, 'worker.conf')]).status).toBe(0)
+    mkfifo(join(dir, 'worker.conf'))
     killComponent(dir, 'worker')
     const failed = await supervised.waitForEvent((e) => e.type === 'step_failed' && e.stepId === 'supervise.worker', 'the restart to be reported as failed')
     expect(failed).toMatchObject({error: expect.stringContaining('worker.conf of component worker: it is a FIFO, not a regular file')})

@@ -1,9 +1,8 @@
-import {execFileSync} from 'node:child_process'
 import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import type {CompctlPlan} from '../../src/model/generated/plan.js'
-import {compctl, tempProject} from '../helpers/cli.js'
+import {compctl, mkfifo, tempProject} from '../helpers/cli.js'
 
 const FILE = `version: 1
 variables:
@@ -98,7 +97,7 @@ components:
 
   it('from a var file that is not a regular file, missing, or not an object are refused naming it', () => {
     const dir = project(FILE, {'list.yaml': '- a\n', 'broken.json': '{'})
-    execFileSync('mkfifo', [join(dir, 'fifo.yaml')])
+    mkfifo(join(dir, 'fifo.yaml'))
     expect(compctl(['plan', '--var-file', 'fifo.yaml'], {cwd: dir, timeoutMs: 20_000}).stderr).toBe('fifo.yaml: cannot read the var file: it is a FIFO, not a regular file\n')
     expect(compctl(['plan', '--var-file', 'none.yaml'], {cwd: dir}).stderr).toBe('none.yaml: cannot read the var file: no such file\n')
     expect(compctl(['plan', '--var-file', 'list.yaml'], {cwd: dir}).stderr).toBe('--var-file list.yaml: expected an object of variable name → value\n')
