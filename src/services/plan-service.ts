@@ -96,16 +96,24 @@ export async function planFor(config: ResolvedConfig, state: CompctlState | null
     const {conflicts} = resolveMoves(config.spec, state)
     if (conflicts.length > 0) throw new ProblemsError(await locateInFile(config, conflicts))
   }
-  const plan = buildPlan({
+  const plan = await planOf(config, state, {destroy: request.destroy, targets: request.targets, replace: request.replace, refresh: request.refresh})
+  return {plan, config, state}
+}
+
+/**
+ * The plan of a resolved file against a state: with refresh, the recorded processes are observed
+ * first; the watched files are hashed, except for a destroy, which stops everything whatever its
+ * files hold and so reads none of them (a shutdown must not depend on one).
+ */
+export async function planOf(config: ResolvedConfig, state: CompctlState | null, options: PlanOptions): Promise<CompctlPlan> {
+  return buildPlan({
     source: {file: config.file, baseDir: config.baseDir, stateDir: config.stateDir},
     project: config.project,
     spec: config.spec,
     state,
-    observed: request.refresh ? observeRecorded(state) : {},
-    // A destroy stops everything whatever its files hold: it reads none of them.
-    watched: request.destroy ? {} : await hashWatched(config),
+    observed: options.refresh ? observeRecorded(state) : {},
+    watched: options.destroy ? {} : await hashWatched(config),
     inputs: config.inputs,
-    options: {destroy: request.destroy, targets: request.targets, replace: request.replace, refresh: request.refresh},
+    options,
   })
-  return {plan, config, state}
 }

@@ -12,12 +12,12 @@ import type {Component} from '../model/generated/compctl.js'
 import type {StepRef} from '../model/generated/events.js'
 import type {CompctlPlan, PlanStep} from '../model/generated/plan.js'
 import type {ComponentState} from '../model/generated/state.js'
-import {buildPlan, type PlanOptions} from '../planner/plan.js'
+import type {PlanOptions} from '../planner/plan.js'
 import type {ExitInfo} from '../process/launch.js'
 import type {ProcessIdentity} from '../process/observe.js'
 import {stopProcess} from '../process/stop.js'
 import {markApplied, runPlan} from '../services/apply-service.js'
-import {hashWatched, observeRecorded} from '../services/plan-service.js'
+import {planOf} from '../services/plan-service.js'
 import type {StateJournal} from '../state/journal.js'
 import {durationMs, formatMs} from '../util/duration.js'
 import {ADOPTED_CHECK_MS, ExitWatch, type WatchedProcess} from './exit-watch.js'
@@ -185,18 +185,7 @@ export class Supervisor {
 
   /** A plan of `config` (by default the file as last applied) against the journal's state. */
   private async plan(options: PlanOptions, config: ResolvedConfig = this.config): Promise<CompctlPlan> {
-    const journal = this.options.journal
-    return buildPlan({
-      source: {file: config.file, baseDir: config.baseDir, stateDir: config.stateDir},
-      project: config.project,
-      spec: config.spec,
-      state: journal.current,
-      observed: options.refresh ? observeRecorded(journal.current) : {},
-      // Stopping everything reads no watched file: a shutdown must not depend on one.
-      watched: options.destroy ? {} : await hashWatched(config),
-      inputs: config.inputs,
-      options,
-    })
+    return planOf(config, this.options.journal.current, options)
   }
 
   /** One plan through the executor; what it acts on is left to it meanwhile. */
