@@ -23,6 +23,8 @@ export interface ProcStat {
   /** Process group id. */
   pgid: number
   startTime: number
+  /** User plus system CPU time so far, in clock ticks (USER_HZ a second). */
+  cpuTicks: number
 }
 
 /** A process's /proc/PID/stat, zombies included; null when there is no such process. */
@@ -37,7 +39,8 @@ export function readProcStat(pid: number): ProcStat | null {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
   const startTime = Number(fields[19])
   if (!Number.isFinite(startTime)) return null
-  return {pid, zombie: fields[0] === 'Z' || fields[0] === 'X', pgid: Number(fields[2]), startTime}
+  // Field numbers of proc(5), less 3: state 3, pgrp 5, utime 14, stime 15, starttime 22.
+  return {pid, zombie: fields[0] === 'Z' || fields[0] === 'X', pgid: Number(fields[2]), startTime, cpuTicks: Number(fields[11]) + Number(fields[12])}
 }
 
 /** The real uid of a process (/proc/PID/status), or null when there is no such process. */

@@ -1,5 +1,5 @@
 import {readdirSync, readFileSync} from 'node:fs'
-import {USER_HZ} from './observe.js'
+import {readProcStat, USER_HZ} from './observe.js'
 
 /** What a process group uses now: CPU time so far and resident memory, over every process in it. */
 export interface GroupUsage {
@@ -25,20 +25,12 @@ export function readGroupUsage(pgids: Iterable<number>): Map<number, GroupUsage>
   if (wanted.size === 0) return out
   for (const entry of readdirSync('/proc')) {
     if (entry.charCodeAt(0) < 48 || entry.charCodeAt(0) > 57) continue
-    let stat: string
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
-    } catch {
-      continue
-    }
-    // Fields resume after the command name's last ')': state is field 3, pgrp 5, utime 14, stime 15.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    const pgid = Number(fields[2])
-    if (!wanted.has(pgid) || fields[0] === 'Z') continue
-    const usage = out.get(pgid) ?? {cpuSeconds: 0, rssBytes: 0}
-    usage.cpuSeconds += (Number(fields[11]) + Number(fields[12])) / USER_HZ
+    const stat = readProcStat(Number(entry))
+    if (stat === null || stat.zombie || !wanted.has(stat.pgid)) continue
+    const usage = out.get(stat.pgid) ?? {cpuSeconds: 0, rssBytes: 0}
+    usage.cpuSeconds += stat.cpuTicks / USER_HZ
     usage.rssBytes += rssOf(entry)
-    out.set(pgid, usage)
+    out.set(stat.pgid, usage)
   }
   return out
 }
