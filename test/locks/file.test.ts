@@ -1,6 +1,6 @@
 import {spawn} from 'node:child_process'
 import {randomBytes} from 'node:crypto'
-import {mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import {hostname, tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -50,6 +50,24 @@ describe('file lock backend', () => {
       expect(reports).toEqual([])
       expect(readdirSync(join(root, p, 'restart'))).toEqual([])
     }, 60_000)
+
+    it('a ticket with a second name (a hard link) is reported and ignored, never read nor deleted', async () => {
+      const p = project()
+      const reports: string[] = []
+      const backend = new FileLockBackend(root, p, {report: (message) => reports.push(message)})
+      opened.push(backend)
+      mkdirSync(join(root, p, 'restart'), {recursive: true})
+      const elsewhere = join(root, `${p}-elsewhere.json`)
+      writeFileSync(elsewhere, JSON.stringify({host: hostname(), pid: process.pid, id: 'planted', holders: 1, requested: new Date().toISOString()}) + '\n')
+      const planted = join(root, p, 'restart', '0000000000000001.deadbeef.json')
+      linkSync(elsewhere, planted)
+      const held = await backend.acquire({lock: 'restart', holders: 1, owner: owner(p)})
+      expect(reports).toEqual([`${planted}: ignored: it has other names (hard links); compctl neither follows, reads further nor deletes it. Remove it if no compctl wrote it.`])
+      await held.release()
+      expect(existsSync(planted)).toBe(true)
+      rmSync(planted)
+      rmSync(elsewhere)
+    })
 
     it('keeps one ticket file per request under <dir>/<project>/<lock>/, and none after release', async () => {
       const p = project()
