@@ -97,7 +97,7 @@ const oclifCommandOrder = {
  * 1–3 ms to load. In the bundle they are objects whose properties load the module on first use;
  * their property names are those the module has here, at build time.
  */
-const LAZY_BUILTINS = ['child_process', 'crypto', 'dgram', 'net', 'perf_hooks', 'readline', 'readline/promises', 'stream/promises', 'zlib']
+const LAZY_BUILTINS = ['child_process', 'crypto', 'dgram', 'net', 'perf_hooks', 'readline', 'readline/promises', 'stream/promises', 'v8', 'zlib']
 const LAZY_PACKAGES = ['tinyglobby']
 const lazyModules = {
   name: 'lazy-modules',

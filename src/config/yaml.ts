@@ -1,6 +1,7 @@
 import {isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node, type YAMLError} from 'yaml'
 import {MAX_NESTING} from './json.js'
 import {lineColumns, yamlSourceTree, type PathSegment, type SourceNode} from './locate.js'
+import {withLateOptimisation} from '../util/late-optimisation.js'
 
 /** A problem found while reading a file, before its lines and columns are worked out. */
 export interface SourceProblem {
@@ -38,7 +39,7 @@ function yamlMessage(error: YAMLError): string {
 /** Parses YAML text into data, refusing what would make data ambiguous: duplicate keys, non-name keys, dangling or runaway aliases. */
 export function parseYaml(text: string): ParsedFile {
   // Duplicate keys are found by structureProblems: yaml's own check compares every key with every other (slow for big maps).
-  const doc = parseDocument(text, {uniqueKeys: false, prettyErrors: false, merge: false})
+  const doc = withLateOptimisation(() => parseDocument(text, {uniqueKeys: false, prettyErrors: false, merge: false}))
   if (doc.errors.length > 0) return {ok: false, problems: syntaxProblems(text, doc.errors)}
   const problems = [
     ...doc.warnings.map((w) => ({offset: w.pos[0], path: [], message: warningMessage(w)})),

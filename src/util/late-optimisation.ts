@@ -1,0 +1,32 @@
+import {setFlagsFromString} from 'node:v8'
+
+/**
+ * V8 hands a function that runs hot to its optimising compiler (TurboFan), which compiles it on a
+ * background thread. For yaml's lexer on a file of a hundred components that is ~50 ms of CPU,
+ * spent while the parse is already ending: compctl exits long before the optimised code would pay
+ * for itself, and on a host with two cores the compiler takes the core the process's own I/O
+ * threads need (a no-op apply of 100 components: ~14 ms of wall time, ~25 ms of CPU).
+ *
+ * So CPU-heavy work that a command does once runs with V8's tier-up delayed: a function must run
+ * ten times as long before it is optimised. Work that runs for seconds (a 10,000-component file)
+ * is still optimised, a little later.
+ *
+ * The flag is set only around the work and set back after it. V8 accepts a code cache (Node's own
+ * modules come with one) only under the flags it was made with, so a module loaded while the flag
+ * is changed compiles from source: the work must not load modules. The values are those of
+ * Node 20's V8 (11.3), where this was measured; another V8 may name or count its tiers otherwise,
+ * and gets the work as it is.
+ */
+const TIER_UP_TICKS = '--ticks-before-optimization=3'
+const LATE_TIER_UP_TICKS = '--ticks-before-optimization=30'
+const MEASURED_V8 = /^11\.3\./
+
+export function withLateOptimisation<T>(work: () => T): T {
+  if (!MEASURED_V8.test(process.versions.v8)) return work()
+  setFlagsFromString(LATE_TIER_UP_TICKS)
+  try {
+    return work()
+  } finally {
+    setFlagsFromString(TIER_UP_TICKS)
+  }
+}
