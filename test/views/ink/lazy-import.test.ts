@@ -52,7 +52,7 @@ describe('Ink loads only on the terminal path of apply', () => {
     })
   }
 
-  it('bundles as the CLI build does, loads only from its own chunk, and runs on the production React', async () => {
+  it('bundles as the CLI build does, and loads Ink only from its own chunk', async () => {
     const outdir = scratchDir()
     await build({
       entryPoints: {index: join(ROOT, 'src/views/ink/index.ts')},
@@ -65,7 +65,7 @@ describe('Ink loads only on the terminal path of apply', () => {
       external: ['ink', 'react', 'react/*'],
       logLevel: 'silent',
     })
-    // The entry imports Ink only through a chunk of its own, loaded once NODE_ENV is set.
+    // The entry imports Ink only through a chunk of its own.
     expect(readFileSync(join(outdir, 'index.js'), 'utf8')).not.toMatch(/from "(ink|react)/)
     // The bundle finds ink and react in the repository's node_modules, as dist/ does.
     symlinkSync(join(ROOT, 'node_modules'), join(outdir, 'node_modules'))
@@ -73,7 +73,6 @@ describe('Ink loads only on the terminal path of apply', () => {
     const script = `
       import {createInkView} from ${JSON.stringify(pathToFileURL(join(outdir, 'index.js')).href)}
       const view = await createInkView({stdout: process.stdout, stdin: process.stdin, colour: false})
-      process.stderr.write('NODE_ENV after loading: ' + process.env.NODE_ENV)
       const time = new Date().toISOString()
       view.onEvent({type: 'plan', time, planId: 'p', project: 'dns', steps: [{id: 'start.msgq', action: 'start', type: 'component', name: 'msgq', waitsFor: [], lock: null}]})
       view.onEvent({type: 'step_started', time, stepId: 'start.msgq'})
@@ -81,14 +80,17 @@ describe('Ink loads only on the terminal path of apply', () => {
       view.onEvent({type: 'summary', time, ok: true, exitCode: 0, durationMs: 12, counts: {started: 1, stopped: 0, restarted: 0, reloaded: 0, updated: 0, changes: 0, failed: 0, skipped: 0}})
       await view.close()
     `
-    const env: NodeJS.ProcessEnv = {...process.env, COMPCTL_MODULE_LOG: log}
-    delete env.NODE_ENV
-    const result = spawnSync(process.execPath, ['--import', HOOK, '--input-type=module', '-e', script], {cwd: ROOT, encoding: 'utf8', env})
-    expect(result.stderr).toBe('NODE_ENV after loading: undefined')
+    const result = spawnSync(process.execPath, ['--import', HOOK, '--input-type=module', '-e', script], {cwd: ROOT, encoding: 'utf8', env: {...process.env, COMPCTL_MODULE_LOG: log}})
+    expect(result.stderr).toBe('')
     expect(result.stdout).toContain('✔ start msgq')
     expect(result.stdout).toContain('Apply complete! 1 started in 12ms.')
-    const react = loadedModules(log).filter((url) => /\/node_modules\/react(-reconciler)?\/cjs\//.test(url))
+    expect(loadedModules(log).filter((url) => INK_OR_REACT.test(url)).length).toBeGreaterThan(0)
+  })
+
+  it("dist/ink-view.js, the view a terminal run loads, holds React's production build", () => {
+    const {sources} = JSON.parse(readFileSync(join(ROOT, 'dist/ink-view.js.map'), 'utf8')) as {sources: string[]}
+    const react = sources.filter((source) => /\/node_modules\/(react|react-reconciler|scheduler)\/cjs\//.test(source))
     expect(react.length).toBeGreaterThan(0)
-    expect(react.filter((url) => url.includes('.development.'))).toEqual([])
+    expect(react.filter((source) => source.includes('.development.'))).toEqual([])
   })
 })
