@@ -34,32 +34,81 @@ await build({
   outExtension: {'.js': '.cjs'},
   format: 'cjs',
 })
-// Ink, React and their few dozen dependencies bundled into the view: loading them as separate
-// modules from node_modules took ~450 ms of CPU; bundled, ~25 ms. React's production build is
-// chosen here, whatever NODE_ENV the user has (test/views/ink/lazy-import.test.ts checks dist/).
-await build({
-  ...common,
-  entryPoints: {'ink-view': 'src/views/ink/view.ts'},
-  outdir: staging,
-  format: 'esm',
-  // Ink imports its devtools (and react-devtools-core, not installed) only when DEV=true: a chunk of their own.
-  splitting: true,
-  chunkNames: 'ink-[name]-[hash]',
-  external: ['react-devtools-core'],
-  // yoga-layout's loader looks at the global fetch before it instantiates its (inline) WebAssembly,
-  // and that first look makes Node load its fetch (undici): ~50 ms for nothing.
-  define: {'process.env.NODE_ENV': '"production"', fetch: 'undefined'},
-  // Ink's CommonJS dependencies (React among them) need a require() in an ES module bundle.
-  banner: {js: "import {createRequire as __compctlRequire} from 'node:module';const require = __compctlRequire(import.meta.url);"},
-})
 
-/** The Ink view stays an ES module of its own (dist/ink-view.js): Ink cannot be require()d on Node 20. */
+/** The Ink view is a bundle of its own (dist/ink-view.cjs), loaded by a run in a terminal only, through load-bundle.ts. */
 const inkViewApart = {
   name: 'ink-view-apart',
   setup(b) {
-    b.onResolve({filter: /^\.\/view\.js$/}, (args) => (resolve(args.resolveDir) === resolve('src/views/ink') ? {path: './ink-view.js', external: true} : undefined))
+    b.onResolve({filter: /^\.\/view\.js$/}, (args) => (resolve(args.resolveDir) === resolve('src/views/ink') ? {path: './ink-view.cjs', external: true} : undefined))
   },
 }
+/** `text` with each [pattern, replacement] applied once; fails the build when a pattern is not found in `file`. */
+function edit(file, text, edits) {
+  for (const [pattern, replacement] of edits) {
+    if (!pattern.test(text)) throw new Error(`build: ${file} has changed: ${pattern} no longer matches; see inkWithoutTopLevelAwait in scripts/build.mjs`)
+    text = text.replace(pattern, replacement)
+  }
+  return text
+}
+const YOGA_WASM = /"data:application\/octet-stream;base64,([A-Za-z0-9+/=]+)"/
+/**
+ * The Ink view is CommonJS, so that it loads with a code cache as the CLI does. CommonJS cannot
+ * wait at a module's top level, and two modules of the view do:
+ * - Ink's reconciler, when DEV=true, to connect React's devtools (and read Ink's package.json for
+ *   them): compctl does not offer React's devtools, so those lines go;
+ * - yoga-layout, for its WebAssembly: here it is compiled and started without waiting (Node
+ *   compiles WebAssembly of any size at once), from the same bytes, kept once in the bundle.
+ */
+const inkWithoutTopLevelAwait = {
+  name: 'ink-without-top-level-await',
+  setup(b) {
+    const source = (path) => readFileSync(path, 'utf8')
+    b.onLoad({filter: /[\\/]ink[\\/]build[\\/]reconciler\.js$/}, (args) => ({
+      loader: 'js',
+      contents: edit(args.path, source(args.path), [
+        [/\nif \(isDev\(\)\) \{\n    try \{\n        await import\('\.\/devtools\.js'\);\n[\s\S]*?\n\}\n/, '\n'],
+        [/\nasync function loadPackageJson\(\) \{[\s\S]*?\n\}\nconst packageJson = isDev\(\)\n    \? await loadPackageJson\(\)\n    : (\{ name: undefined, version: undefined \});/, '\nconst packageJson = $1;'],
+      ]),
+    }))
+    b.onLoad({filter: /[\\/]yoga-layout[\\/]dist[\\/]binaries[\\/]yoga-wasm-base64-esm\.js$/}, (args) => ({
+      loader: 'js',
+      contents: edit(args.path, source(args.path), [[YOGA_WASM, '""']]),
+    }))
+    b.onLoad({filter: /[\\/]yoga-layout[\\/]dist[\\/]src[\\/]index\.js$/}, (args) => {
+      edit(args.path, source(args.path), [[/^const Yoga = wrapAssembly\(await loadYoga\(\)\);$/m, '']])
+      const wasm = source(join(args.path, '../../binaries/yoga-wasm-base64-esm.js')).match(YOGA_WASM)?.[1]
+      if (!wasm) throw new Error(`build: yoga-layout's WebAssembly is no longer where inkWithoutTopLevelAwait looks for it`)
+      return {
+        loader: 'js',
+        resolveDir: join(args.path, '..'),
+        contents: `import loadYoga from '../binaries/yoga-wasm-base64-esm.js';
+import wrapAssembly from './wrapAssembly.js';
+const wasm = new WebAssembly.Module(Buffer.from(${JSON.stringify(wasm)}, 'base64'));
+const started = {instantiateWasm(imports, receive) { const instance = new WebAssembly.Instance(wasm, imports); receive(instance); return instance.exports; }};
+loadYoga(started).catch(() => {});
+if (!started.calledRun) throw new Error('yoga-layout did not start');
+const Yoga = wrapAssembly(started);
+export default Yoga;
+export * from './generated/YGEnums.js';
+`,
+      }
+    })
+  },
+}
+// Ink, React and their few dozen dependencies bundled into the view: loading them as separate
+// modules from node_modules took ~450 ms of CPU; bundled, ~25 ms. React's production build is
+// chosen here, whatever NODE_ENV the user has (test/views/ink/lazy-import.test.ts checks dist/).
+const inkView = await build({
+  ...common,
+  entryPoints: {'ink-view': 'src/views/ink/view.ts'},
+  outdir: staging,
+  outExtension: {'.js': '.cjs'},
+  format: 'cjs',
+  external: [],
+  define: {'process.env.NODE_ENV': '"production"'},
+  plugins: [inkWithoutTopLevelAwait],
+  write: false,
+})
 /** `@oclif/core` in compctl's modules is src/oclif-core.ts: the parts of oclif they use, without its index. */
 const oclifParts = {
   name: 'oclif-parts',
@@ -135,7 +184,7 @@ const bundle = await build({
   plugins: [inkViewApart, oclifParts, oclifWsl, oclifCommandOrder, lazyModules],
   write: false,
 })
-for (const file of bundle.outputFiles) {
+for (const file of [...bundle.outputFiles, ...inkView.outputFiles]) {
   let text = file.text
   if (file.path.endsWith('.cjs')) {
     if (text.includes(IMPORT)) throw new Error(`build: ${IMPORT} already occurs in the bundle; pick another name`)
@@ -162,33 +211,45 @@ if (!manifest || Object.keys(manifest.commands).length === 0) throw new Error('b
 writeFileSync(`oclif.manifest.json.tmp-${process.pid}`, JSON.stringify(manifest))
 renameSync(`oclif.manifest.json.tmp-${process.pid}`, 'oclif.manifest.json')
 
-// The code cache: each run starts from the cache the run before left, and leaves one that adds
-// what it compiled. Read-only commands on a copy of examples/dns, and an apply with nothing to run.
+// The code caches: each run starts from the cache the run before left, and leaves one that adds
+// what it compiled. For the CLI's bundle, read-only commands on a copy of examples/dns and an apply
+// with nothing to run (what every run compiles; the cache of a larger set costs every command
+// more to read than it saves). For the Ink view's, an apply and a destroy of a few `sleep`s in a
+// terminal, which util-linux `script` gives them.
 const scratch = mkdtempSync(join(tmpdir(), 'compctl-build-'))
+/** Runs compctl ARGS in `cwd`, adding to the code cache of `bundle`; through `script` for a terminal. */
+function cacheRun(bundle, cwd, args, terminal = false) {
+  const env = {...process.env, COMPCTL_BUILD_CODE_CACHE: bundle}
+  const command = [process.execPath, resolve('bin/run.js'), ...args]
+  if (terminal) {
+    // The Ink view draws live only outside CI, and in a terminal of some size (script's starts 0×0).
+    delete env.CI
+    Object.assign(env, {TERM: 'xterm-256color'})
+  } else Object.assign(env, {NO_COLOR: '1'})
+  const quoted = command.map((word) => `'${word.replaceAll("'", "'\\''")}'`).join(' ')
+  const result = terminal
+    ? spawnSync('script', ['-qefc', `stty cols 100 rows 40 && ${quoted}`, '/dev/null'], {cwd, env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8'})
+    : spawnSync(command[0], command.slice(1), {cwd, env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8'})
+  // The CLI still works without this run's part of the cache; the tests will say what broke.
+  if (result.status !== 0) console.warn(`build: warning: compctl ${args.join(' ')} failed while making the code cache of ${bundle} (exit ${result.status}):\n${result.stderr}`)
+}
 try {
   const dns = join(scratch, 'dns')
   cpSync('examples/dns', dns, {recursive: true, filter: (source) => !source.startsWith(join('examples/dns', 'state'))})
   const empty = join(scratch, 'empty')
   mkdirSync(empty)
   writeFileSync(join(empty, 'compctl.yaml'), 'version: 1\nproject: build\nsettings: {stateDir: state}\ncomponents: {}\n')
-  const cache = resolve('dist/compctl.cjs.cache')
-  const runs = [
-    [dns, 'validate'],
-    [dns, 'status'],
-    [dns, 'show'],
-    [empty, 'apply', '--auto-approve'],
-    [dns, 'plan'],
-  ]
-  for (const [cwd, ...args] of runs) {
-    const result = spawnSync(process.execPath, [resolve('bin/run.js'), ...args], {
-      cwd,
-      env: {...process.env, COMPCTL_BUILD_CODE_CACHE: cache, NO_COLOR: '1'},
-      stdio: ['ignore', 'ignore', 'pipe'],
-      encoding: 'utf8',
-    })
-    // The CLI still works without this run's part of the cache; the tests will say what broke.
-    if (result.status !== 0) console.warn(`build: warning: compctl ${args.join(' ')} failed while making the code cache (exit ${result.status}):\n${result.stderr}`)
-  }
+  for (const [cwd, ...args] of [[dns, 'validate'], [dns, 'status'], [dns, 'show'], [empty, 'apply', '--auto-approve'], [dns, 'plan']]) cacheRun('compctl.cjs', cwd, args)
+
+  if (spawnSync('script', ['--version'], {stdio: 'ignore'}).status === 0) {
+    const sleeps = join(scratch, 'sleeps')
+    mkdirSync(sleeps)
+    // Sleeps that end on their own should the destroy below not run.
+    const components = ['a', 'b', 'c'].map((name) => `  ${name}: {command: [sleep, "30"]}`).join('\n')
+    writeFileSync(join(sleeps, 'compctl.yaml'), `version: 1\nproject: build-ink\nsettings: {stateDir: state}\ncomponents:\n${components}\n`)
+    cacheRun('ink-view.cjs', sleeps, ['apply', '--auto-approve'], true)
+    cacheRun('ink-view.cjs', sleeps, ['destroy', '--auto-approve'], true)
+  } else console.warn('build: warning: util-linux `script` is missing, so dist/ink-view.cjs has no code cache: the Ink view starts slower')
 } finally {
   rmSync(scratch, {recursive: true, force: true})
 }

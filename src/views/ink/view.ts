@@ -6,7 +6,7 @@ import type {ApplyView} from '../apply-view.js'
 import {App, type Printed, type Screen} from './app.js'
 import {emptyModel, reduce} from './reducer.js'
 
-// dist/ink-view.js, the one bundle with Ink and React, is built from this module: every Ink view is reached through it.
+// dist/ink-view.cjs, the one bundle with Ink and React, is built from this module: every Ink view is reached through it.
 export {runStatusWatch} from './status-watch.js'
 
 /** Frames per second at most: enough for a spinner, little enough for a plan of hundreds of steps. */

@@ -5,10 +5,11 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {pathToFileURL} from 'node:url'
 import {afterEach, describe, expect, it} from 'vitest'
-import {compctl, ROOT, tempProject} from '../../helpers/cli.js'
+import {compctl, ROOT, tempProject, testEnv} from '../../helpers/cli.js'
 
 const HOOK = pathToFileURL(join(ROOT, 'test/helpers/module-log.mjs')).href
-const INK_OR_REACT = /\/node_modules\/(ink|react|react-reconciler|yoga-layout)\//
+// Ink and React as packages, or as the view's bundle (dist/ink-view.cjs, which load-bundle.ts puts in the require cache).
+const INK_OR_REACT = /\/node_modules\/(ink|react|react-reconciler|yoga-layout)\/|\/dist\/ink-view\.cjs$/
 
 const scratch: string[] = []
 afterEach(() => {
@@ -38,6 +39,16 @@ describe('Ink loads only on the terminal path of apply', () => {
     expect(loadedModules(log).filter((url) => INK_OR_REACT.test(url)).length).toBeGreaterThan(0)
   })
 
+  it.skipIf(spawnSync('script', ['--version']).status !== 0)('the module log sees the view bundle when `compctl apply` runs in a terminal (util-linux script)', () => {
+    const cwd = tempProject('dns')
+    const log = join(scratchDir(), 'modules.log')
+    const command = `stty cols 100 rows 40 && env -u CI '${process.execPath}' --import='${HOOK}' '${join(ROOT, 'bin/run.js')}' apply --auto-approve`
+    const result = spawnSync('script', ['-qefc', command, '/dev/null'], {cwd, env: testEnv({COMPCTL_MODULE_LOG: log, TERM: 'xterm-256color'}), encoding: 'utf8'})
+    expect(result.status).toBe(0)
+    expect(result.stdout).toContain('Apply complete!')
+    expect(loadedModules(log).filter((url) => INK_OR_REACT.test(url))).toEqual([pathToFileURL(join(ROOT, 'dist/ink-view.cjs')).href])
+  })
+
   // `apply` without a terminal (stdin and stdout are pipes here) prints plain lines: no Ink either.
   for (const args of [['plan'], ['validate'], ['plan', '--json'], ['status'], ['apply', '--auto-approve']]) {
     it(`\`compctl ${args.join(' ')}\` on examples/dns loads neither ink nor react`, () => {
@@ -52,7 +63,7 @@ describe('Ink loads only on the terminal path of apply', () => {
     })
   }
 
-  it('bundles as the CLI build does, and loads Ink only from its own chunk', async () => {
+  it('index.ts reaches Ink only through its import of the view, which draws a run', async () => {
     const outdir = scratchDir()
     await build({
       entryPoints: {index: join(ROOT, 'src/views/ink/index.ts')},
@@ -87,8 +98,8 @@ describe('Ink loads only on the terminal path of apply', () => {
     expect(loadedModules(log).filter((url) => INK_OR_REACT.test(url)).length).toBeGreaterThan(0)
   })
 
-  it("dist/ink-view.js, the view a terminal run loads, holds React's production build", () => {
-    const {sources} = JSON.parse(readFileSync(join(ROOT, 'dist/ink-view.js.map'), 'utf8')) as {sources: string[]}
+  it("dist/ink-view.cjs, the view a terminal run loads, holds React's production build", () => {
+    const {sources} = JSON.parse(readFileSync(join(ROOT, 'dist/ink-view.cjs.map'), 'utf8')) as {sources: string[]}
     const react = sources.filter((source) => /\/node_modules\/(react|react-reconciler|scheduler)\/cjs\//.test(source))
     expect(react.length).toBeGreaterThan(0)
     expect(react.filter((source) => source.includes('.development.'))).toEqual([])
