@@ -12,13 +12,13 @@ export {runStatusWatch} from './status-watch.js'
 /** Frames per second at most: enough for a spinner, little enough for a plan of hundreds of steps. */
 const FPS = 10
 /**
- * Ink's own frame limit: its default. Ink's throttle keeps a timer of its window running after
- * the last frame (its flush on unmount does not clear it), which delays the process's exit by up to
- * that much: at FPS (100 ms) every terminal apply ended 100 ms late. Much shorter windows let
- * Ink's deferred writes race its static output (a frame appended instead of redrawn); the view's
- * own ticker keeps frames at FPS in any case.
+ * Ink's own frame limit: none (0), since the view limits its frames itself (FPS). Ink's throttle
+ * keeps a timer of its window running after the last frame (its flush on unmount does not clear
+ * it), which delayed the process's exit by up to a window: ~34 ms at Ink's default of 30 FPS.
+ * A short window of 1 ms or more lets a frame wait for its window behind a later write of static
+ * output (a frame appended instead of redrawn); with none, Ink writes every frame as it renders.
  */
-const INK_MAX_FPS = 30
+const INK_MAX_FPS = 0
 
 export interface InkViewOptions {
   stdout: NodeJS.WriteStream
