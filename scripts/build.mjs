@@ -95,6 +95,33 @@ export * from './generated/YGEnums.js';
     })
   },
 }
+/**
+ * Each `string-width` the Ink view bundles (three copies, two versions) answers through
+ * src/views/ink/narrow-width.ts first; the package itself is loaded at its first call that needs it.
+ */
+const inkNarrowWidth = {
+  name: 'ink-narrow-width',
+  setup(b) {
+    const measure = resolve('src/views/ink/narrow-width.ts')
+    b.onResolve({filter: /^string-width$/}, async (args) => {
+      if (args.namespace === 'narrow-width') return undefined
+      const real = await b.resolve(args.path, {kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, namespace: 'narrow-width'})
+      if (real.errors.length > 0) return {errors: real.errors}
+      return {path: real.path, namespace: 'narrow-width'}
+    })
+    b.onLoad({filter: /.*/, namespace: 'narrow-width'}, (args) => {
+      const version = Number(JSON.parse(readFileSync(join(args.path, '../package.json'), 'utf8')).version.split('.')[0])
+      return {
+        loader: 'js',
+        resolveDir: resolve('.'),
+        contents: `import {narrowWidth} from ${JSON.stringify(measure)};
+export default function stringWidth(text, options) {
+  return (typeof text === 'string' ? narrowWidth(text, options, ${version}) : undefined) ?? require(${JSON.stringify(args.path)}).default(text, options);
+}`,
+      }
+    })
+  },
+}
 // Ink, React and their few dozen dependencies bundled into the view: loading them as separate
 // modules from node_modules took ~450 ms of CPU; bundled, ~25 ms. React's production build is
 // chosen here, whatever NODE_ENV the user has (test/views/ink/lazy-import.test.ts checks dist/).
@@ -106,7 +133,7 @@ const inkView = await build({
   format: 'cjs',
   external: [],
   define: {'process.env.NODE_ENV': '"production"'},
-  plugins: [inkWithoutTopLevelAwait],
+  plugins: [inkWithoutTopLevelAwait, inkNarrowWidth],
   write: false,
 })
 /** `@oclif/core` in compctl's modules is src/oclif-core.ts: the parts of oclif they use, without its index. */
