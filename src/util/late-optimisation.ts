@@ -17,6 +17,8 @@ import {setFlagsFromString} from 'node:v8'
  * Node 20's V8 (11.3), where this was measured; another V8 may name or count its tiers otherwise,
  * and gets the work as it is.
  */
+const OPTIMISING = '--turbofan'
+const NOT_OPTIMISING = '--no-turbofan'
 const TIER_UP_TICKS = '--ticks-before-optimization=3'
 const LATE_TIER_UP_TICKS = '--ticks-before-optimization=30'
 const MEASURED_V8 = /^11\.3\./
@@ -29,4 +31,27 @@ export function withLateOptimisation<T>(work: () => T): T {
   } finally {
     setFlagsFromString(TIER_UP_TICKS)
   }
+}
+
+/**
+ * Turns V8's optimising compiler off for `forMs`, or until the returned function is called (it can
+ * be called more than once). For the first frames of the Ink view: React's reconciler and Ink's
+ * renderer run hot at once, and V8 optimised a few of their largest functions, ~50 ms of a second
+ * core while the run it draws was starting its processes (a terminal apply of 10 components: ~30 ms
+ * of wall time). Delaying the tier-up does not help there: those functions are hot enough anyway.
+ * As above, nothing loaded meanwhile uses a code cache.
+ */
+export function withoutOptimisation(forMs: number): () => void {
+  if (!MEASURED_V8.test(process.versions.v8)) return () => {}
+  setFlagsFromString(NOT_OPTIMISING)
+  let restored = false
+  const restore = (): void => {
+    if (restored) return
+    restored = true
+    clearTimeout(timer)
+    setFlagsFromString(OPTIMISING)
+  }
+  const timer = setTimeout(restore, forMs)
+  timer.unref()
+  return restore
 }

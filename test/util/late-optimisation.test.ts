@@ -3,7 +3,7 @@ import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {Script} from 'node:vm'
 import {describe, expect, it} from 'vitest'
-import {withLateOptimisation} from '../../src/util/late-optimisation.js'
+import {withLateOptimisation, withoutOptimisation} from '../../src/util/late-optimisation.js'
 import {BIN, tempProject, testEnv} from '../helpers/cli.js'
 
 const onMeasuredV8 = /^11\.3\./.test(process.versions.v8)
@@ -48,5 +48,27 @@ describe('withLateOptimisation', () => {
     expect(result.status).toBe(0)
     expect(result.stdout).toContain('compctl.yaml: valid (100 components')
     expect(result.stdout.match(/compiling method .*<JSFunction (lex|parseNext|parseFlowCollection|parsePlainScalar) /g) ?? []).toEqual([])
+  })
+})
+
+describe('withoutOptimisation', () => {
+  it.runIf(onMeasuredV8)('changes V8 flags until the returned function is called, which may be called again', () => {
+    const source = `(function () { return ${Math.random()} })`
+    const cache = new Script(source, {filename: 'without-optimisation-made.js'}).createCachedData()
+    const optimiseAgain = withoutOptimisation(60_000)
+    expect(accepts(source, cache)).toBe(false)
+    optimiseAgain()
+    expect(accepts(source, cache)).toBe(true)
+    optimiseAgain()
+    expect(accepts(source, cache)).toBe(true)
+  })
+
+  it.runIf(onMeasuredV8)('changes them back by itself once its time is up', async () => {
+    const source = `(function () { return ${Math.random()} })`
+    const cache = new Script(source, {filename: 'without-optimisation-timed.js'}).createCachedData()
+    withoutOptimisation(20)
+    expect(accepts(source, cache)).toBe(false)
+    await new Promise((resolve) => setTimeout(resolve, 60))
+    expect(accepts(source, cache)).toBe(true)
   })
 })

@@ -1,3 +1,4 @@
+import {withoutOptimisation} from '../../util/late-optimisation.js'
 import type {ApplyView} from '../apply-view.js'
 import type {StatusWatchOptions} from './status-watch.js'
 import type {InkViewOptions} from './view.js'
@@ -10,10 +11,24 @@ export type {InkViewOptions} from './view.js'
  * They load from dist/ink-view.js, built with React's production build (scripts/build.mjs).
  */
 
+/** Its first second, a run in a terminal is drawn without V8's optimising compiler (see withoutOptimisation). */
+const FIRST_FRAMES_MS = 1000
+
 /** The Ink view of a run in a terminal. */
 export async function createInkView(options: InkViewOptions): Promise<ApplyView> {
   const {mountInkView} = await import('./view.js')
-  return mountInkView(options)
+  const optimiseAgain = withoutOptimisation(FIRST_FRAMES_MS)
+  const view = mountInkView(options)
+  return {
+    ...view,
+    async close() {
+      try {
+        await view.close()
+      } finally {
+        optimiseAgain()
+      }
+    },
+  }
 }
 
 /** `compctl status --watch`: the live table, until q or Ctrl-C. */
