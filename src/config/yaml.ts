@@ -19,6 +19,13 @@ export type ParsedFile = {ok: true; data: unknown; sourceTree: () => SourceNode 
  */
 const MAX_ALIAS_EXPANSION = 10_000
 
+/**
+ * Files this long or longer are parsed with V8's tier-up delayed (withLateOptimisation). In shorter
+ * ones V8 optimises at most one of yaml's lexer functions (--trace-opt on flow-style components:
+ * none at 1.4 KB, one at 1.7 KB, three at 2.4 KB; none on examples/dns), not worth loading node:v8 for.
+ */
+const RUNS_HOT = 2048
+
 /** yaml's messages that speak of its own API, said for a person writing a file. */
 const MESSAGES: Record<string, string> = {
   MULTIPLE_DOCS: 'the file holds more than one document: compctl reads one; remove the second `---` (or `...`) and what follows, or merge them',
@@ -39,7 +46,8 @@ function yamlMessage(error: YAMLError): string {
 /** Parses YAML text into data, refusing what would make data ambiguous: duplicate keys, non-name keys, dangling or runaway aliases. */
 export function parseYaml(text: string): ParsedFile {
   // Duplicate keys are found by structureProblems: yaml's own check compares every key with every other (slow for big maps).
-  const doc = withLateOptimisation(() => parseDocument(text, {uniqueKeys: false, prettyErrors: false, merge: false}))
+  const parse = () => parseDocument(text, {uniqueKeys: false, prettyErrors: false, merge: false})
+  const doc = text.length < RUNS_HOT ? parse() : withLateOptimisation(parse)
   if (doc.errors.length > 0) return {ok: false, problems: syntaxProblems(text, doc.errors)}
   const problems = [
     ...doc.warnings.map((w) => ({offset: w.pos[0], path: [], message: warningMessage(w)})),
