@@ -9,11 +9,11 @@ import {compctl, tempProject} from '../helpers/cli.js'
  * else is a corrupt state, reported with its backup's path, and nothing runs.
  */
 
-function writeState(dir: string, components: Record<string, unknown>): string {
+function writeState(dir: string, components: Record<string, unknown>, changes: Record<string, unknown> = {}): string {
   mkdirSync(join(dir, 'state'), {recursive: true})
   writeFileSync(join(dir, 'compctl.yaml'), 'version: 1\n')
   const path = join(dir, 'state/compctl.state.json')
-  writeFileSync(path, JSON.stringify({version: 1, lineage: randomUUID(), serial: 1, project: 'p', components, changes: {}, appliedPlans: []}))
+  writeFileSync(path, JSON.stringify({version: 1, lineage: randomUUID(), serial: 1, project: 'p', components, changes, appliedPlans: []}))
   return path
 }
 
@@ -42,6 +42,19 @@ describe('safety: the recorded state is validated before use (item 8)', () => {
     const dir = tempProject()
     const path = writeState(dir, {web: {...stopped({command: ['sleep', '300'], stop: {timeout: {}}}), status: 'running'}})
     expectCorrupt(dir, path, '/components/web/spec/stop/timeout')
+  })
+
+  it('a recorded change spec that is not one, beside valid components, is named with its path', () => {
+    const dir = tempProject()
+    const change = {spec: {apply: {run: 42}}, specHash: 'sha256:0', status: 'success', targets: {}}
+    const path = writeState(dir, {web: stopped({command: ['sleep', '300']}), db: stopped({command: ['sleep', '300']})}, {migrate: change})
+    expectCorrupt(dir, path, '/changes/migrate/spec/apply/run must be')
+  })
+
+  it('a recorded spec that is not an object is named at its spec', () => {
+    const dir = tempProject()
+    const path = writeState(dir, {web: stopped({command: ['sleep', '300']}), db: {...stopped(null), spec: 7}})
+    expectCorrupt(dir, path, '/components/db/spec must be object')
   })
 
   it('a spec nested 20,000 deep is a corrupt state, not a stack overflow', () => {
