@@ -26,15 +26,48 @@ const FULL_SCAN_EVERY = 10
 /** SIGKILL cannot be caught: past this, only a process stuck in the kernel is left. */
 const KILL_WAIT_MS = 5_000
 
-/** The processes whose process group is `pgid`, from /proc (zombies included, marked). */
-function groupMembers(pgid: number): ProcStat[] {
-  const members: ProcStat[] = []
+/** Every process's /proc/PID/stat, by process group, and when reading them began and how long it took. */
+interface ProcScan {
+  startedAt: number
+  durationMs: number
+  groups: Map<number, ProcStat[]>
+}
+let lastScan: ProcScan | undefined
+let scans = 0
+
+/** How many times this process has scanned /proc: for tests and benches of the sharing below. */
+export function procScanCount(): number {
+  return scans
+}
+
+function scanProc(): ProcScan {
+  scans++
+  const startedAt = performance.now()
+  const groups = new Map<number, ProcStat[]>()
   for (const entry of readdirSync('/proc')) {
     if (!/^[0-9]+$/.test(entry)) continue
     const stat = readProcStat(Number(entry))
-    if (stat?.pgid === pgid) members.push(stat)
+    if (stat === null) continue
+    const members = groups.get(stat.pgid)
+    if (members) members.push(stat)
+    else groups.set(stat.pgid, [stat])
   }
-  return members
+  lastScan = {startedAt, durationMs: performance.now() - startedAt, groups}
+  return lastScan
+}
+
+/**
+ * The processes whose process group is `pgid` (zombies included, marked), from a scan of /proc
+ * begun at `since` or later. A scan reads every process of the host: a hundred stops at once, each
+ * scanning on its own, made teardown grow with components × the host's processes (100 components
+ * beside 1,100 other processes: 2.2 s). So stops share scans. By default a scan is taken if it
+ * ended no longer ago than it took: what it says is at most twice as old as what a scan of one's
+ * own says by the time it ends. The caller reads anything it acts on (a member's user, whether it
+ * still lives) afresh.
+ */
+function groupMembers(pgid: number, since = performance.now() - 2 * (lastScan?.durationMs ?? 0)): ProcStat[] {
+  const scan = lastScan !== undefined && lastScan.startedAt >= since ? lastScan : scanProc()
+  return scan.groups.get(pgid) ?? []
 }
 
 /**
@@ -47,7 +80,11 @@ class GroupWatch {
   private known: number[] | null = null
   private checks = 0
 
-  constructor(private readonly identity: ProcessIdentity) {}
+  /** `signalledAt`: when the group was signalled; the first scan is one begun after it, so it sees every member the signal could have missed. */
+  constructor(
+    private readonly identity: ProcessIdentity,
+    private readonly signalledAt: number,
+  ) {}
 
   /** Whether the component is still there: its leader (the very same process) or any live member of its group. */
   alive(): boolean {
@@ -59,7 +96,8 @@ class GroupWatch {
       if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false
     }
     // A member may have forked since the last scan: rescan now and then.
-    if (this.known === null || this.checks++ % FULL_SCAN_EVERY === 0) this.known = groupMembers(this.identity.pid).map((m) => m.pid)
+    if (this.known === null || this.checks++ % FULL_SCAN_EVERY === 0)
+      this.known = groupMembers(this.identity.pid, this.known === null ? this.signalledAt : undefined).map((m) => m.pid)
     this.known = this.known.filter((pid) => {
       const member = readProcStat(pid)
       return member !== null && !member.zombie
@@ -105,9 +143,10 @@ function sendToGroup(pgid: number, signal: NodeJS.Signals): boolean {
   return sent
 }
 
-async function waitUntilGone(identity: ProcessIdentity, timeoutMs: number): Promise<boolean> {
+/** Waits until the group, signalled by `signalledAt` (performance.now() after the kill), has no live member. */
+async function waitUntilGone(identity: ProcessIdentity, signalledAt: number, timeoutMs: number): Promise<boolean> {
   const deadline = performance.now() + timeoutMs
-  const watch = new GroupWatch(identity)
+  const watch = new GroupWatch(identity, signalledAt)
   // Most processes exit within milliseconds of the signal: check soon, then back off.
   let interval = FIRST_CHECK_MS
   for (;;) {
@@ -151,13 +190,13 @@ export async function stopProcess(identity: ProcessIdentity, options: StopOption
   const started = performance.now()
   if (!sendToComponent(identity, signal)) return {outcome: 'already-gone', detail: `pid ${pid} exited before it was signalled`}
   progress(`sent ${signal} to process group ${pid}; waiting up to ${formatMs(timeoutMs)}`)
-  if (await waitUntilGone(identity, timeoutMs)) {
+  if (await waitUntilGone(identity, performance.now(), timeoutMs)) {
     return {outcome: 'stopped', detail: `${leftNote}stopped by ${signal} in ${formatMs(performance.now() - started)}`}
   }
 
   progress(`process group ${pid} still running ${formatMs(timeoutMs)} after ${signal}; sending SIGKILL`)
   sendToComponent(identity, 'SIGKILL')
-  const gone = await waitUntilGone(identity, KILL_WAIT_MS)
+  const gone = await waitUntilGone(identity, performance.now(), KILL_WAIT_MS)
   const remaining = gone ? '' : `; still present ${formatMs(KILL_WAIT_MS)} later: pids ${groupMembers(pid).filter((member) => !member.zombie).map((member) => member.pid).join(', ')}`
   return {outcome: 'killed', detail: `${leftNote}did not stop within ${formatMs(timeoutMs)} of ${signal}; killed with SIGKILL${remaining}`}
 }

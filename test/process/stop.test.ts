@@ -1,7 +1,7 @@
 import {spawnSync} from 'node:child_process'
 import {describe, expect, it} from 'vitest'
 import {readStartTime} from '../../src/process/observe.js'
-import {signalProcess, stopProcess} from '../../src/process/stop.js'
+import {procScanCount, signalProcess, stopProcess} from '../../src/process/stop.js'
 import {trackGroup} from '../helpers/cli.js'
 import {isRunning, launchTracked, liveGroupMembers, procStat, readText, waitFor, workspace} from './helpers.js'
 
@@ -25,6 +25,23 @@ describe('stopProcess', () => {
     expect(await launched.exited).toEqual({code: null, signal: 'SIGTERM'})
     expect(liveGroupMembers(launched.pid)).toEqual([])
     expect(progress[0]).toBe(`sent SIGTERM to process group ${launched.pid}; waiting up to 10s`)
+  })
+
+  it('stops twenty groups at once on a busy host with a few scans of /proc between them, not one or more each', async () => {
+    const {dir, log} = workspace()
+    // A busy host: 400 other processes make each scan of /proc take milliseconds.
+    const others = await launchTracked({command: 'for i in $(seq 400); do sleep 60 & done; echo started; wait', cwd: dir, logFile: log})
+    await waitFor(() => readText(log).includes('started'), 'the 400 other processes')
+    const launched = await Promise.all(Array.from({length: 20}, () => launchTracked({command: ['sh', '-c', 'sleep 30 & sleep 30'], cwd: dir, logFile: log})))
+    await waitFor(() => launched.every((one) => liveGroupMembers(one.pid).length === 3), 'every sh and its two sleeps')
+    expect(liveGroupMembers(others.pid).length).toBeGreaterThan(400)
+    const before = procScanCount()
+    const results = await Promise.all(launched.map((one) => stopProcess(one)))
+    expect(results.filter((result) => result.outcome !== 'stopped')).toEqual([])
+    for (const one of launched) expect(liveGroupMembers(one.pid)).toEqual([])
+    // Each stop needs the group's members before its signal and after it: 40 scans unshared.
+    const scans = procScanCount() - before
+    expect(scans, `${scans} scans`).toBeLessThanOrEqual(20)
   })
 
   it('sends the configured signal', async () => {
