@@ -15,7 +15,7 @@ import {spawnSync} from 'node:child_process'
 import {cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import {tmpdir} from 'node:os'
-import {join, resolve, sep} from 'node:path'
+import {join, relative, resolve, sep} from 'node:path'
 
 // Modules of the build itself (esbuild's plugins read the lazy modules' names; oclif makes its manifest).
 const requireHere = createRequire(import.meta.url)
@@ -102,21 +102,21 @@ export * from './generated/YGEnums.js';
 const inkNarrowWidth = {
   name: 'ink-narrow-width',
   setup(b) {
-    const measure = resolve('src/views/ink/narrow-width.ts')
     b.onResolve({filter: /^string-width$/}, async (args) => {
       if (args.namespace === 'narrow-width') return undefined
       const real = await b.resolve(args.path, {kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, namespace: 'narrow-width'})
       if (real.errors.length > 0) return {errors: real.errors}
-      return {path: real.path, namespace: 'narrow-width'}
+      // Paths relative to the repository, so the bundle's source map does not depend on where the build ran.
+      return {path: relative('.', real.path), namespace: 'narrow-width'}
     })
     b.onLoad({filter: /.*/, namespace: 'narrow-width'}, (args) => {
       const version = Number(JSON.parse(readFileSync(join(args.path, '../package.json'), 'utf8')).version.split('.')[0])
       return {
         loader: 'js',
         resolveDir: resolve('.'),
-        contents: `import {narrowWidth} from ${JSON.stringify(measure)};
+        contents: `import {narrowWidth} from './src/views/ink/narrow-width.ts';
 export default function stringWidth(text, options) {
-  return (typeof text === 'string' ? narrowWidth(text, options, ${version}) : undefined) ?? require(${JSON.stringify(args.path)}).default(text, options);
+  return (typeof text === 'string' ? narrowWidth(text, options, ${version}) : undefined) ?? require(${JSON.stringify(`./${args.path}`)}).default(text, options);
 }`,
       }
     })

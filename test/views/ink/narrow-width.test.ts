@@ -41,6 +41,15 @@ describe('narrowWidth', () => {
     })
   }
 
+  it('is what the Ink view bundle measures with: dist/ink-view.cjs holds it beside each copy', () => {
+    const {sources} = JSON.parse(readFileSync(join(ROOT, 'dist/ink-view.cjs.map'), 'utf8')) as {sources: string[]}
+    expect(sources.filter((source) => source.endsWith('src/views/ink/narrow-width.ts'))).toHaveLength(1)
+    // Each copy, and the front the build gives it (named narrow-width:PATH).
+    for (const copy of COPIES) expect(sources.filter((source) => source.endsWith(`${copy}/index.js`)).sort()).toEqual([`../${copy}/index.js`, `narrow-width:${copy}/index.js`])
+    const bundle = readFileSync(join(ROOT, 'dist/ink-view.cjs'), 'latin1')
+    expect(bundle.match(/function \w+\(\w+,\w+\)\{return\(typeof \w+=="string"\?\w+\(\w+,\w+,[78]\):void 0\)\?\?/g) ?? []).toHaveLength(3)
+  })
+
   it('leaves every text to string-width when ambiguous characters are to be wide', () => {
     expect(narrowWidth('█ done', {ambiguousIsNarrow: false}, 8)).toBeUndefined()
     expect(narrowWidth('plain', {countAnsiEscapeCodes: true}, 8)).toBeUndefined()
