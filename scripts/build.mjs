@@ -6,10 +6,11 @@
 //                                   minified, in one CommonJS file that Node 20 can compile with
 //                                   V8's code cache; also oclif's command target
 //   dist/compctl.cjs.cache         that cache, made below by running a few commands
-//   dist/ink-view.js               the Ink view with Ink and React, an ES module (Ink is one) loaded
-//                                   on the terminal path only
+//   dist/ink-view.cjs              the Ink view with Ink, React and yoga, loaded the same way on the
+//                                   terminal path only
+//   dist/ink-view.cjs.cache        its cache, made below by an apply and a destroy in a terminal
 // Heavy modules are imported lazily, only on the paths that use them: etcd3 and execa stay external,
-// Ink and React are in dist/ink-view.js.
+// Ink and React are in dist/ink-view.cjs.
 import {build} from 'esbuild'
 import {spawnSync} from 'node:child_process'
 import {cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'

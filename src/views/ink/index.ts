@@ -8,7 +8,7 @@ export type {InkViewOptions} from './view.js'
 /*
  * This module is the way in to Ink and React: import it lazily (`await import('./ink/index.js')`)
  * on the terminal path only, so `plan`, `status` and runs without a terminal never load them.
- * They load from dist/ink-view.js, built with React's production build (scripts/build.mjs).
+ * They load from dist/ink-view.cjs, built with React's production build (scripts/build.mjs).
  */
 
 /** Its first second, a run in a terminal is drawn without V8's optimising compiler (see withoutOptimisation). */
