@@ -1,4 +1,4 @@
-import {readFileSync} from 'node:fs'
+import {readdirSync, readFileSync} from 'node:fs'
 
 /** What identifies one process across pid reuse: its pid and its start time. */
 export interface ProcessIdentity {
@@ -41,6 +41,20 @@ export function readProcStat(pid: number): ProcStat | null {
   if (!Number.isFinite(startTime)) return null
   // Field numbers of proc(5), less 3: state 3, pgrp 5, utime 14, stime 15, starttime 22.
   return {pid, zombie: fields[0] === 'Z' || fields[0] === 'X', pgid: Number(fields[2]), startTime, cpuTicks: Number(fields[11]) + Number(fields[12])}
+}
+
+/** Every process's /proc/PID/stat (zombies included), by process group: one read per process of the host. */
+export function readProcessGroups(): Map<number, ProcStat[]> {
+  const groups = new Map<number, ProcStat[]>()
+  for (const entry of readdirSync('/proc')) {
+    if (entry.charCodeAt(0) < 48 || entry.charCodeAt(0) > 57) continue
+    const stat = readProcStat(Number(entry))
+    if (stat === null) continue
+    const members = groups.get(stat.pgid)
+    if (members) members.push(stat)
+    else groups.set(stat.pgid, [stat])
+  }
+  return groups
 }
 
 /** The real uid of a process (/proc/PID/status), or null when there is no such process. */

@@ -1,7 +1,6 @@
-import {readdirSync} from 'node:fs'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {formatMs} from '../util/duration.js'
-import {isOwnUser, observe, readProcStat, readStartTime, refusedPid, type ProcessIdentity, type ProcStat} from './observe.js'
+import {isOwnUser, observe, readProcessGroups, readProcStat, readStartTime, refusedPid, type ProcessIdentity, type ProcStat} from './observe.js'
 
 export type StopOutcome = 'stopped' | 'killed' | 'already-gone' | 'not-ours'
 
@@ -43,15 +42,7 @@ export function procScanCount(): number {
 function scanProc(): ProcScan {
   scans++
   const startedAt = performance.now()
-  const groups = new Map<number, ProcStat[]>()
-  for (const entry of readdirSync('/proc')) {
-    if (!/^[0-9]+$/.test(entry)) continue
-    const stat = readProcStat(Number(entry))
-    if (stat === null) continue
-    const members = groups.get(stat.pgid)
-    if (members) members.push(stat)
-    else groups.set(stat.pgid, [stat])
-  }
+  const groups = readProcessGroups()
   lastScan = {startedAt, durationMs: performance.now() - startedAt, groups}
   return lastScan
 }

@@ -1,5 +1,5 @@
-import {readdirSync, readFileSync} from 'node:fs'
-import {readProcStat, USER_HZ} from './observe.js'
+import {readFileSync} from 'node:fs'
+import {readProcessGroups, USER_HZ} from './observe.js'
 
 /** What a process group uses now: CPU time so far and resident memory, over every process in it. */
 export interface GroupUsage {
@@ -9,7 +9,7 @@ export interface GroupUsage {
 }
 
 /** VmRSS of a process in bytes (0 for a kernel thread or a zombie). */
-function rssOf(pid: string): number {
+function rssOf(pid: number): number {
   try {
     const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
     return match ? Number(match[1]) * 1024 : 0
@@ -23,14 +23,15 @@ export function readGroupUsage(pgids: Iterable<number>): Map<number, GroupUsage>
   const wanted = new Set(pgids)
   const out = new Map<number, GroupUsage>()
   if (wanted.size === 0) return out
-  for (const entry of readdirSync('/proc')) {
-    if (entry.charCodeAt(0) < 48 || entry.charCodeAt(0) > 57) continue
-    const stat = readProcStat(Number(entry))
-    if (stat === null || stat.zombie || !wanted.has(stat.pgid)) continue
-    const usage = out.get(stat.pgid) ?? {cpuSeconds: 0, rssBytes: 0}
-    usage.cpuSeconds += stat.cpuTicks / USER_HZ
-    usage.rssBytes += rssOf(entry)
-    out.set(stat.pgid, usage)
+  for (const [pgid, members] of readProcessGroups()) {
+    if (!wanted.has(pgid)) continue
+    for (const member of members) {
+      if (member.zombie) continue
+      const usage = out.get(pgid) ?? {cpuSeconds: 0, rssBytes: 0}
+      usage.cpuSeconds += member.cpuTicks / USER_HZ
+      usage.rssBytes += rssOf(member.pid)
+      out.set(pgid, usage)
+    }
   }
   return out
 }
