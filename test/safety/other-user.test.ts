@@ -3,7 +3,8 @@ import {randomUUID} from 'node:crypto'
 import {mkdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {expect, it} from 'vitest'
-import {readRealUid, readStartTime} from '../../src/process/observe.js'
+import {readProcessGroups, readRealUid, readStartTime} from '../../src/process/observe.js'
+import {stopProcess} from '../../src/process/stop.js'
 import {compctl, tempProject, trackGroup} from '../helpers/cli.js'
 import {readState, waitFor} from '../helpers/state.js'
 import {describeAsRoot, useTestUser, type TestUser} from './helpers.js'
@@ -21,6 +22,27 @@ async function foreignSleep(user: TestUser, launchId: string): Promise<{pid: num
   // setpriv execs sleep in place: same pid, once it runs as the user.
   await waitFor(() => readRealUid(child.pid!) === user.uid, 10_000, 'the sleep to run as the test user')
   return {pid: child.pid!, startTime: readStartTime(child.pid!)!}
+}
+
+/**
+ * A group led by a shell of compctl's user, with a `sleep` of its own and one of `user` in it
+ * (setpriv keeps the group): what a component that started something as another user looks like.
+ */
+async function groupWithForeignMember(user: TestUser): Promise<{leader: {pid: number; startTime: number}; foreign: {pid: number; startTime: number}}> {
+  const child = spawn('sh', ['-c', `${user.argv(['sleep', '300']).join(' ')} & sleep 300 & wait`], {detached: true, stdio: 'ignore'})
+  const pid = child.pid!
+  trackGroup(pid)
+  let foreign: number | undefined
+  await waitFor(
+    () => {
+      const members = readProcessGroups().get(pid) ?? []
+      foreign = members.find((member) => readRealUid(member.pid) === user.uid && !member.zombie)?.pid
+      return foreign !== undefined && members.length === 3
+    },
+    10_000,
+    "the group's sleeps, one running as the test user",
+  )
+  return {leader: {pid, startTime: readStartTime(pid)!}, foreign: {pid: foreign!, startTime: readStartTime(foreign!)!}}
 }
 
 function writeState(dir: string, component: Record<string, unknown>): void {
@@ -51,6 +73,19 @@ describeAsRoot('safety: processes of another user (item 2)', () => {
     expect(readStartTime(victim.pid)).toBe(victim.startTime)
     expect(readState(dir).components.web?.pid ?? null).not.toBe(victim.pid)
   })
+
+  it("stops that share a scan of /proc signal their groups' own members only, never another user's in them", async () => {
+    const groups = await Promise.all([groupWithForeignMember(user()), groupWithForeignMember(user()), groupWithForeignMember(user())])
+    // Stopped at once, the stops share their scans of /proc (src/process/stop.ts).
+    const results = await Promise.all(groups.map(({leader}) => stopProcess(leader, {timeoutMs: 300})))
+    for (const [i, {leader, foreign}] of groups.entries()) {
+      // What is left is the other user's sleep, which compctl waits for and names, but never signals.
+      expect(results[i]!.detail).toContain(`pids ${foreign.pid}`)
+      expect(readStartTime(leader.pid)).toBeNull()
+      expect(readStartTime(foreign.pid)).toBe(foreign.startTime)
+      expect((readProcessGroups().get(leader.pid) ?? []).filter((member) => !member.zombie).map((member) => member.pid)).toEqual([foreign.pid])
+    }
+  }, 20_000)
 
   it("a recorded pid that is another user's process (same start time) is never signalled", async () => {
     const dir = tempProject()
