@@ -46,7 +46,7 @@ const inkViewApart = {
 /** `text` with each [pattern, replacement] applied once; fails the build when a pattern is not found in `file`. */
 function edit(file, text, edits) {
   for (const [pattern, replacement] of edits) {
-    if (!pattern.test(text)) throw new Error(`build: ${file} has changed: ${pattern} no longer matches; see inkWithoutTopLevelAwait in scripts/build.mjs`)
+    if (!pattern.test(text)) throw new Error(`build: ${file} has changed: ${pattern} no longer matches; see the plugin of scripts/build.mjs that edits it`)
     text = text.replace(pattern, replacement)
   }
   return text
@@ -123,6 +123,23 @@ export default function stringWidth(text, options) {
     })
   },
 }
+/**
+ * The two modules of the view that split text into grapheme clusters (see src/views/ink/graphemes.ts)
+ * get a segmenter that starts ICU only for text that needs it.
+ */
+const inkLazyGraphemes = {
+  name: 'ink-lazy-graphemes',
+  setup(b) {
+    const segmenter = resolve('src/views/ink/graphemes.ts')
+    b.onLoad({filter: /[\\/](@alcalzone[\\/]ansi-tokenize[\\/]build[\\/]tokenize|slice-ansi[\\/]tokenize-ansi)\.js$/}, (args) => ({
+      loader: 'js',
+      // The import goes last (imports are hoisted), so the module's lines keep their numbers in the source map.
+      contents: `${edit(args.path, readFileSync(args.path, 'utf8'), [
+        [/new Intl\.Segmenter\(undefined, ?\{ ?granularity: ?["']grapheme["'] ?\}\)/, 'graphemeSegmenter()'],
+      ])}\nimport {graphemeSegmenter} from ${JSON.stringify(segmenter)};\n`,
+    }))
+  },
+}
 // Ink, React and their few dozen dependencies bundled into the view: loading them as separate
 // modules from node_modules took ~450 ms of CPU; bundled, ~25 ms. React's production build is
 // chosen here, whatever NODE_ENV the user has (test/views/ink/lazy-import.test.ts checks dist/).
@@ -134,7 +151,7 @@ const inkView = await build({
   format: 'cjs',
   external: [],
   define: {'process.env.NODE_ENV': '"production"'},
-  plugins: [inkWithoutTopLevelAwait, inkNarrowWidth],
+  plugins: [inkWithoutTopLevelAwait, inkNarrowWidth, inkLazyGraphemes],
   write: false,
 })
 /** `@oclif/core` in compctl's modules is src/oclif-core.ts: the parts of oclif they use, without its index. */

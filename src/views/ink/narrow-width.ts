@@ -5,7 +5,8 @@
  * of `string-width` in the view this answer first, and the copy's own for the rest.
  */
 
-const COMMON = '\\u0020-\\u007e\\u00b7\\u2014\\u2026\\u2190\\u2192\\u21b7\\u2500-\\u259f\\u29d7\\u2800-\\u28ff'
+/** Characters every checked version of `string-width` measures as one column: printable ASCII, and the symbols the view draws. */
+export const COMMON = '\\u0020-\\u007e\\u00b7\\u2014\\u2026\\u2190\\u2192\\u21b7\\u2500-\\u259f\\u29d7\\u2800-\\u28ff'
 /**
  * By major version of `string-width`, the characters it measures as one column, each (test/views/ink/
  * narrow-width.test.ts checks every one against each copy). Version 7 counts ✔ and ✖, which can
