@@ -58,7 +58,8 @@ const YOGA_WASM = /"data:application\/octet-stream;base64,([A-Za-z0-9+/=]+)"/
  * - Ink's reconciler, when DEV=true, to connect React's devtools (and read Ink's package.json for
  *   them): compctl does not offer React's devtools, so those lines go;
  * - yoga-layout, for its WebAssembly: here it is compiled and started without waiting (Node
- *   compiles WebAssembly of any size at once), from the same bytes, kept once in the bundle.
+ *   compiles WebAssembly of any size at once), from the same bytes, kept once in the bundle, by V8's
+ *   baseline compiler only (withBaselineWasm).
  */
 const inkWithoutTopLevelAwait = {
   name: 'ink-without-top-level-await',
@@ -84,7 +85,8 @@ const inkWithoutTopLevelAwait = {
         resolveDir: join(args.path, '..'),
         contents: `import loadYoga from '../binaries/yoga-wasm-base64-esm.js';
 import wrapAssembly from './wrapAssembly.js';
-const wasm = new WebAssembly.Module(Buffer.from(${JSON.stringify(wasm)}, 'base64'));
+import {withBaselineWasm} from ${JSON.stringify(resolve('src/util/late-optimisation.ts'))};
+const wasm = withBaselineWasm(() => new WebAssembly.Module(Buffer.from(${JSON.stringify(wasm)}, 'base64')));
 const started = {instantiateWasm(imports, receive) { const instance = new WebAssembly.Instance(wasm, imports); receive(instance); return instance.exports; }};
 loadYoga(started).catch(() => {});
 if (!started.calledRun) throw new Error('yoga-layout did not start');

@@ -17,11 +17,14 @@ import {setFlagsFromString} from 'node:v8'
  * Node 20's V8 (11.3), where this was measured; another V8 may name or count its tiers otherwise,
  * and gets the work as it is.
  */
-const OPTIMISING = '--turbofan'
+// With TurboFan back, WebAssembly's tier-up too (see withBaselineWasm).
+const OPTIMISING = '--turbofan --wasm-tier-up --wasm-dynamic-tiering'
 const NOT_OPTIMISING = '--no-turbofan'
 const TIER_UP_TICKS = '--ticks-before-optimization=3'
 const LATE_TIER_UP_TICKS = '--ticks-before-optimization=30'
-/** Whether this is the V8 the flags below were measured on (Node 20's); elsewhere both functions leave V8 alone. */
+const WASM_BASELINE_ONLY = '--liftoff-only'
+const WASM_BASELINE_FIRST = '--no-liftoff-only'
+/** Whether this is the V8 the flags here were measured on (Node 20's); elsewhere these functions leave V8 alone. */
 export const tuningApplies = /^11\.3\./.test(process.versions.v8)
 
 export function withLateOptimisation<T>(work: () => T): T {
@@ -31,6 +34,29 @@ export function withLateOptimisation<T>(work: () => T): T {
     return work()
   } finally {
     setFlagsFromString(TIER_UP_TICKS)
+  }
+}
+
+/**
+ * Compiles the WebAssembly that `work` compiles with V8's baseline compiler (Liftoff) only. For
+ * yoga, Ink's layout engine, compiled as the Ink view loads: its layout functions run hot from the
+ * first frames, and V8 spent ~20 ms of a second core optimising them while the run being drawn
+ * was starting its processes (a terminal apply of 10 components: ~10 ms of wall time). A layout
+ * of a screenful of rows takes microseconds on baseline code.
+ *
+ * --liftoff-only turns WebAssembly's tier-up off with it, and setting it back leaves tier-up off.
+ * Turned on again at once, tier-up cost more than it does untouched (V8's threads: ~75 ms of CPU,
+ * against ~50 untouched and ~30 this way); it comes back with TurboFan at the end of the view's
+ * first second (withoutOptimisation). Until then, a module loaded compiles without its code cache,
+ * as under withoutOptimisation.
+ */
+export function withBaselineWasm<T>(work: () => T): T {
+  if (!tuningApplies) return work()
+  setFlagsFromString(WASM_BASELINE_ONLY)
+  try {
+    return work()
+  } finally {
+    setFlagsFromString(WASM_BASELINE_FIRST)
   }
 }
 

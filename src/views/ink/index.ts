@@ -11,7 +11,10 @@ export type {InkViewOptions} from './view.js'
  * They load from dist/ink-view.cjs, built with React's production build (scripts/build.mjs).
  */
 
-/** Its first second, a run in a terminal is drawn without V8's optimising compiler (see withoutOptimisation). */
+/**
+ * Its first second, a view is drawn without V8's optimising compilers (see withoutOptimisation),
+ * which also gives WebAssembly its tier-up back (see withBaselineWasm, which yoga is compiled with).
+ */
 const FIRST_FRAMES_MS = 1000
 
 /** The Ink view of a run in a terminal. */
@@ -34,5 +37,10 @@ export async function createInkView(options: InkViewOptions): Promise<ApplyView>
 /** `compctl status --watch`: the live table, until q or Ctrl-C. */
 export async function watchStatusInk(options: StatusWatchOptions): Promise<void> {
   const {runStatusWatch} = await import('./view.js')
-  await runStatusWatch(options)
+  const optimiseAgain = withoutOptimisation(FIRST_FRAMES_MS)
+  try {
+    await runStatusWatch(options)
+  } finally {
+    optimiseAgain()
+  }
 }

@@ -2,7 +2,7 @@ import {stripVTControlCharacters} from 'node:util'
 import {describe, expect, it, vi} from 'vitest'
 import type {CompctlEvent} from '../../../src/model/generated/events.js'
 import {tuningApplies} from '../../../src/util/late-optimisation.js'
-import {createInkView} from '../../../src/views/ink/index.js'
+import {createInkView, watchStatusInk} from '../../../src/views/ink/index.js'
 import {flagsProbe} from '../../helpers/v8-flags.js'
 import {compctlPlanOf, planOf, step, summaryOf, type Untimed} from './fixtures.js'
 import {FakeStdin, FakeStdout} from './streams.js'
@@ -93,6 +93,18 @@ describe('createInkView', () => {
     view.onEvent(at(planOf([step('start.msgq')])))
     expect(flagsUnchanged()).toBe(false)
     await view.close()
+    expect(flagsUnchanged()).toBe(true)
+  })
+
+  it.runIf(tuningApplies)("status --watch too: its first frames without V8's optimising compilers, given back when it ends", async () => {
+    const flagsUnchanged = flagsProbe()
+    const {stdin, options} = terminal()
+    let loads = 0
+    const watching = watchStatusInk({...options, title: 'dns', load: async () => (loads++, [])})
+    await vi.waitFor(() => expect(loads).toBeGreaterThan(0))
+    expect(flagsUnchanged()).toBe(false)
+    await answer(stdin, 'q')
+    await watching
     expect(flagsUnchanged()).toBe(true)
   })
 
