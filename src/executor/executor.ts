@@ -5,6 +5,7 @@ import type {HeldLock, LockBackend, LockOwner} from '../locks/types.js'
 import type {LaunchedProcess} from '../process/launch.js'
 import {buildPlan} from '../planner/plan.js'
 import type {StateJournal} from '../state/journal.js'
+import {monotonicMs} from '../util/clock.js'
 import {runChangeStep} from './change-step.js'
 import {moveRecord} from './move-step.js'
 import {bringDown, reloadComponent, restartComponent, startComponent, stopComponent, updateComponent} from './component-steps.js'
@@ -94,7 +95,7 @@ export class Executor {
 
   async run(): Promise<RunOutcome> {
     const {plan, emit} = this.options
-    const began = performance.now()
+    const began = monotonicMs()
     emit({
       type: 'plan',
       planId: plan.id,
@@ -118,7 +119,7 @@ export class Executor {
     }
     for (const step of plan.steps) if (this.status.get(step.id) === 'waiting') this.skip(step, this.haltReason ?? 'not reached')
     if (this.systemDownReason) await this.bringSystemDown(this.systemDownReason)
-    return this.finish(performance.now() - began)
+    return this.finish(monotonicMs() - began)
   }
 
   private schedule(): void {
@@ -148,7 +149,7 @@ export class Executor {
 
   private async execute(step: PlanStep): Promise<void> {
     const {emit, journal, plan} = this.options
-    const began = performance.now()
+    const began = monotonicMs()
     emit({type: 'step_started', stepId: step.id})
     const stepAbort = new AbortController()
     const onKill = () => stepAbort.abort()
@@ -179,7 +180,7 @@ export class Executor {
       this.kill.signal.removeEventListener('abort', onKill)
       await held?.release().catch(() => undefined)
     }
-    const durationMs = performance.now() - began
+    const durationMs = monotonicMs() - began
     if (result.ok) {
       this.status.set(step.id, 'done')
       emit({type: 'step_done', stepId: step.id, durationMs, ...(result.pid ? {pid: result.pid} : {}), ...(result.message ? {message: result.message} : {})})

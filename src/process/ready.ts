@@ -2,6 +2,7 @@ import {open} from 'node:fs/promises'
 import type {ClientRequest, IncomingMessage, request as httpRequest} from 'node:http'
 import {connect} from 'node:net'
 import type {Probe} from '../model/generated/compctl.js'
+import {monotonicMs} from '../util/clock.js'
 import {durationMs, formatMs} from '../util/duration.js'
 import type {ExitInfo} from './launch.js'
 import {observe, type Observation, type ProcessIdentity} from './observe.js'
@@ -264,7 +265,7 @@ async function watchForExit(target: ReadyTarget, signal: AbortSignal): Promise<R
 /** Tries each check once, in order: the first that does not hold, or null when all hold. */
 async function firstFailure(checks: TimedCheck[], deadline: number, signal: AbortSignal): Promise<{check: Check; attempt: Attempt & {held: false}} | null> {
   for (const {check, attemptMs} of checks) {
-    const attempt = await check.attempt(Math.min(attemptMs, Math.max(deadline - performance.now(), MIN_ATTEMPT_MS)), signal)
+    const attempt = await check.attempt(Math.min(attemptMs, Math.max(deadline - monotonicMs(), MIN_ATTEMPT_MS)), signal)
     if (!attempt.held) return {check, attempt}
   }
   return null
@@ -286,24 +287,24 @@ async function probeUntilReady(probe: Probe | undefined, target: ReadyTarget, st
       if (failure === null) break
       const {check, attempt} = failure
       if (attempt.final) return {ok: false, reason: `${check.label}: ${attempt.why}`}
-      const remaining = deadline - performance.now()
+      const remaining = deadline - monotonicMs()
       if (remaining <= 0) return {ok: false, reason: `${labels} did not hold within ${formatMs(timeoutMs)} (last: ${attempt.why})`}
       if (attempt.why !== lastWhy) onProgress(`still waiting for ${check.label}: ${attempt.why}`)
       lastWhy = attempt.why
       await pause(Math.min(RETRY_MS, remaining), signal)
     }
   }
-  let stillToStayUp = started + afterMs - performance.now()
+  let stillToStayUp = started + afterMs - monotonicMs()
   if (stillToStayUp > 0) onProgress(`waiting ${formatMs(stillToStayUp)} to see it stays up`)
   // A loop: timers may fire a fraction of a millisecond early.
   while (stillToStayUp > 0) {
     await pause(Math.ceil(stillToStayUp), signal)
     if (signal.aborted) return interrupted()
-    stillToStayUp = started + afterMs - performance.now()
+    stillToStayUp = started + afterMs - monotonicMs()
   }
   const seen = observe(target.identity)
   if (!seen.alive || !seen.sameProcess) return {ok: false, reason: await describeGone(target, seen)}
-  return {ok: true, elapsedMs: performance.now() - started}
+  return {ok: true, elapsedMs: monotonicMs() - started}
 }
 
 export type ProbeResult = {ok: true} | {ok: false; reason: string}
@@ -313,9 +314,9 @@ export type ProbeResult = {ok: true} | {ok: false; reason: string}
  * one holds, else the first that does not, and why. Aborting `signal` ends it as not holding.
  */
 export async function probeOnce(probe: ProbeChecks, place: ProbePlace, timeoutMs: number, signal: AbortSignal): Promise<ProbeResult> {
-  const deadline = performance.now() + timeoutMs
+  const deadline = monotonicMs() + timeoutMs
   for (const {check} of checksOf(probe, place)) {
-    const attempt = await check.attempt(Math.max(deadline - performance.now(), MIN_ATTEMPT_MS), signal)
+    const attempt = await check.attempt(Math.max(deadline - monotonicMs(), MIN_ATTEMPT_MS), signal)
     if (!attempt.held) return {ok: false, reason: `${check.label}: ${attempt.why}`}
   }
   return {ok: true}
@@ -327,7 +328,7 @@ export async function probeOnce(probe: ProbeChecks, place: ProbePlace, timeoutMs
  * once if alive. Fails as soon as the process exits or is no longer the same process.
  */
 export async function waitUntilReady(probe: Probe | undefined, target: ReadyTarget, options: ReadyOptions = {}): Promise<ReadyResult> {
-  const started = performance.now()
+  const started = monotonicMs()
   const outer = options.signal
   if (outer?.aborted) return interrupted()
   const inner = new AbortController()

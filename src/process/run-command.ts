@@ -1,4 +1,5 @@
 import {secrets} from '../secrets/secrets.js'
+import {monotonicMs} from '../util/clock.js'
 import {appendPrivateSync} from '../util/private-files.js'
 import {refusedPid} from './observe.js'
 
@@ -55,7 +56,7 @@ export async function runCommand(command: CommandSpec, options: RunOptions): Pro
   // The command holds sensitive values as markers: the log shows it so, only the process gets the values.
   const real = secrets.reveal({command, cwd: options.cwd, env: options.env})
   const [file, ...args] = typeof real.command === 'string' ? ['/bin/sh', '-c', real.command] : real.command
-  const started = performance.now()
+  const started = monotonicMs()
   if (options.logFile) appendPrivateSync(options.logFile, `$ ${secrets.display(describeCommand(command))}\n`)
   const child = execa(file!, args, {
     cwd: real.cwd,
@@ -113,6 +114,6 @@ export async function runCommand(command: CommandSpec, options: RunOptions): Pro
     timedOut,
     aborted,
     startError,
-    durationMs: performance.now() - started,
+    durationMs: monotonicMs() - started,
   }
 }

@@ -1,4 +1,5 @@
 import {setTimeout as sleep} from 'node:timers/promises'
+import {monotonicMs} from '../util/clock.js'
 import {formatMs} from '../util/duration.js'
 import {isOwnUser, observe, readProcessGroups, readProcStat, readStartTime, refusedPid, type ProcessIdentity, type ProcStat} from './observe.js'
 
@@ -41,9 +42,9 @@ export function procScanCount(): number {
 
 function scanProc(): ProcScan {
   scans++
-  const startedAt = performance.now()
+  const startedAt = monotonicMs()
   const groups = readProcessGroups()
-  lastScan = {startedAt, durationMs: performance.now() - startedAt, groups}
+  lastScan = {startedAt, durationMs: monotonicMs() - startedAt, groups}
   return lastScan
 }
 
@@ -56,7 +57,7 @@ function scanProc(): ProcScan {
  * own says by the time it ends. The caller reads anything it acts on (a member's user, whether it
  * still lives) afresh.
  */
-function groupMembers(pgid: number, since = performance.now() - 2 * (lastScan?.durationMs ?? 0)): ProcStat[] {
+function groupMembers(pgid: number, since = monotonicMs() - 2 * (lastScan?.durationMs ?? 0)): ProcStat[] {
   const scan = lastScan !== undefined && lastScan.startedAt >= since ? lastScan : scanProc()
   return scan.groups.get(pgid) ?? []
 }
@@ -134,16 +135,16 @@ function sendToGroup(pgid: number, signal: NodeJS.Signals): boolean {
   return sent
 }
 
-/** Waits until the group, signalled by `signalledAt` (performance.now() after the kill), has no live member. */
+/** Waits until the group, signalled by `signalledAt` (monotonicMs() after the kill), has no live member. */
 async function waitUntilGone(identity: ProcessIdentity, signalledAt: number, timeoutMs: number): Promise<boolean> {
-  const deadline = performance.now() + timeoutMs
+  const deadline = monotonicMs() + timeoutMs
   const watch = new GroupWatch(identity, signalledAt)
   // Most processes exit within milliseconds of the signal: check soon, then back off.
   let interval = FIRST_CHECK_MS
   for (;;) {
     if (!watch.alive()) return true
-    if (performance.now() >= deadline) return false
-    await sleep(Math.min(interval, Math.max(deadline - performance.now(), 1)))
+    if (monotonicMs() >= deadline) return false
+    await sleep(Math.min(interval, Math.max(deadline - monotonicMs(), 1)))
     interval = Math.min(interval * 2, CHECK_INTERVAL_MS)
   }
 }
@@ -178,16 +179,16 @@ export async function stopProcess(identity: ProcessIdentity, options: StopOption
     leftNote = `pid ${pid} had exited; its group still had ${leftovers.length} process(es): `
   }
 
-  const started = performance.now()
+  const started = monotonicMs()
   if (!sendToComponent(identity, signal)) return {outcome: 'already-gone', detail: `pid ${pid} exited before it was signalled`}
   progress(`sent ${signal} to process group ${pid}; waiting up to ${formatMs(timeoutMs)}`)
-  if (await waitUntilGone(identity, performance.now(), timeoutMs)) {
-    return {outcome: 'stopped', detail: `${leftNote}stopped by ${signal} in ${formatMs(performance.now() - started)}`}
+  if (await waitUntilGone(identity, monotonicMs(), timeoutMs)) {
+    return {outcome: 'stopped', detail: `${leftNote}stopped by ${signal} in ${formatMs(monotonicMs() - started)}`}
   }
 
   progress(`process group ${pid} still running ${formatMs(timeoutMs)} after ${signal}; sending SIGKILL`)
   sendToComponent(identity, 'SIGKILL')
-  const gone = await waitUntilGone(identity, performance.now(), KILL_WAIT_MS)
+  const gone = await waitUntilGone(identity, monotonicMs(), KILL_WAIT_MS)
   const remaining = gone ? '' : `; still present ${formatMs(KILL_WAIT_MS)} later: pids ${groupMembers(pid).filter((member) => !member.zombie).map((member) => member.pid).join(', ')}`
   return {outcome: 'killed', detail: `${leftNote}did not stop within ${formatMs(timeoutMs)} of ${signal}; killed with SIGKILL${remaining}`}
 }

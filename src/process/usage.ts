@@ -1,4 +1,5 @@
 import {readFileSync} from 'node:fs'
+import {monotonicMs} from '../util/clock.js'
 import {readProcessGroups, USER_HZ} from './observe.js'
 
 /** What a process group uses now: CPU time so far and resident memory, over every process in it. */
@@ -44,7 +45,7 @@ export function readGroupUsage(pgids: Iterable<number>): Map<number, GroupUsage>
 export class CpuSampler {
   private last = new Map<number, {cpuSeconds: number; at: number}>()
 
-  sample(usage: Map<number, GroupUsage>, now = performance.now()): Map<number, number | null> {
+  sample(usage: Map<number, GroupUsage>, now = monotonicMs()): Map<number, number | null> {
     const out = new Map<number, number | null>()
     const next = new Map<number, {cpuSeconds: number; at: number}>()
     for (const [pgid, {cpuSeconds}] of usage) {

@@ -19,6 +19,7 @@ import {stopProcess} from '../process/stop.js'
 import {markApplied, runPlan} from '../services/apply-service.js'
 import {planOf} from '../services/plan-service.js'
 import type {StateJournal} from '../state/journal.js'
+import {monotonicMs} from '../util/clock.js'
 import {durationMs, formatMs} from '../util/duration.js'
 import {ADOPTED_CHECK_MS, ExitWatch, type WatchedProcess} from './exit-watch.js'
 import {HealthMonitor, type HealthReport, type HealthTarget} from './health.js'
@@ -374,9 +375,9 @@ export class Supervisor {
   /** SIGHUP: a valid file is planned and applied; an invalid one is reported and nothing changes. */
   private async reloadRound(): Promise<void> {
     this.reloadQueued = false
-    const began = performance.now()
+    const began = monotonicMs()
     const fail = (error: string, lines: string[] = []) =>
-      this.options.emit({type: 'step_failed', stepId: superviseStepId('reload'), durationMs: performance.now() - began, error, ...(lines.length > 0 ? {tail: lines} : {})})
+      this.options.emit({type: 'step_failed', stepId: superviseStepId('reload'), durationMs: monotonicMs() - began, error, ...(lines.length > 0 ? {tail: lines} : {})})
     const failWith = (error: unknown, why: string) => {
       if (!(error instanceof UserError)) throw error
       return fail(`${this.options.file} ${why}; the running system is left alone`, [...error.lines, ...(error.hint ? [error.hint] : [])])
@@ -431,7 +432,7 @@ export class Supervisor {
   /** Every running component stopped, dependents first (a destroy plan's order); the state keeps them as stopped, with the reason. */
   private async bringSystemDown(reason: string, stepId: string | undefined): Promise<void> {
     const {emit, journal} = this.options
-    const began = performance.now()
+    const began = monotonicMs()
     emit({type: 'system_down', reason, ...(stepId ? {stepId} : {})})
     const order = await this.plan({destroy: true, targets: [], replace: [], refresh: false})
     const steps = order.steps
@@ -439,10 +440,10 @@ export class Supervisor {
       .map((step) => ({...step, reason: `system down: ${reason}`}))
     emit({type: 'plan', planId: order.id, project: order.project, steps: steps.map(stepRefOf)})
     for (const step of steps) {
-      const stepBegan = performance.now()
+      const stepBegan = monotonicMs()
       emit({type: 'step_started', stepId: step.id})
       await bringDown(journal, step.name, `system brought down: ${reason}`, (message) => emit({type: 'step_progress', stepId: step.id, message}))
-      emit({type: 'step_done', stepId: step.id, durationMs: performance.now() - stepBegan})
+      emit({type: 'step_done', stepId: step.id, durationMs: monotonicMs() - stepBegan})
     }
     const error = `system brought down: ${reason}`
     emit({
@@ -451,7 +452,7 @@ export class Supervisor {
       exitCode: 1,
       interrupted: false,
       systemDown: true,
-      durationMs: performance.now() - began,
+      durationMs: monotonicMs() - began,
       counts: {started: 0, stopped: steps.length, restarted: 0, reloaded: 0, updated: 0, changes: 0, failed: 0, skipped: 0},
       errors: [error],
     })

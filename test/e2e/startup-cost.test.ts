@@ -37,4 +37,18 @@ describe('start-up', () => {
     expect(loaded).toContain('fs/promises')
     expect(loaded.filter((name) => ['crypto', 'perf_hooks', 'readline', 'zlib'].includes(name))).toEqual([])
   })
+
+  it('`compctl apply` loads no perf_hooks, starting its components or finding nothing to do (its clock is process.hrtime)', () => {
+    const dir = tempProject('dns')
+    const log = join(dir, 'modules.log')
+    for (const run of ['cold', 'no-op']) {
+      const result = compctl(['apply', '--auto-approve'], {cwd: dir, env: {NODE_OPTIONS: `--require=${PROBE}`, COMPCTL_PROBE_LOG: log, NODE_ENV: ''}})
+      expect(result.stderr).toBe('')
+      expect(result.code).toBe(0)
+      expect(result.stdout).toContain(run === 'cold' ? 'Apply complete' : 'No changes')
+      const loaded = readFileSync(log, 'utf8').split('\n')
+      expect(loaded).toContain('crypto')
+      expect(loaded).not.toContain('perf_hooks')
+    }
+  })
 })
