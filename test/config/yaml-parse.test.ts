@@ -1,5 +1,8 @@
+import {readFileSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {validateText} from '../../src/config/load.js'
+import {compctl, ROOT, tempProject} from '../helpers/cli.js'
 
 const load = (text: string) => validateText(text, 'compctl.yaml', '/srv/app/compctl.yaml')
 
@@ -30,5 +33,19 @@ describe('YAML files: what is accepted as well as what is refused', () => {
     const result = load('version: 1\ncomponents:\n  "80": { command: 80 }\n')
     expect(result.ok).toBe(false)
     if (!result.ok) expect(result.problems.map((p) => `${p.line}:${p.col}: ${p.path}`)).toEqual(['3:20: components.80.command'])
+  })
+
+  it("reads yaml's debugging switches (LOG_TOKENS, LOG_STREAM) once a run, not at each of a file's thousands of tokens; they still work", () => {
+    const dir = tempProject()
+    const components = Array.from({length: 100}, (_, i) => `  p${i}:\n    command: [sleep, "3600"]\n    env: {PORT: "${8000 + i}"}`).join('\n')
+    writeFileSync(join(dir, 'compctl.yaml'), `version: 1\nproject: switches\ncomponents:\n${components}\n`)
+    const reads = join(dir, 'env-reads')
+    const probe = `--require=${join(ROOT, 'test/helpers/startup-probe.cjs')}`
+    const result = compctl(['validate'], {cwd: dir, env: {NODE_OPTIONS: probe, COMPCTL_PROBE_ENV_READS: `${reads}:LOG_TOKENS,LOG_STREAM`}})
+    expect(result.stdout).toContain('valid (100 components')
+    expect(readFileSync(reads, 'utf8')).toBe('LOG_TOKENS 1\nLOG_STREAM 1\n')
+    // Set before the run, a switch prints what it always printed: each token.
+    const logged = compctl(['validate'], {cwd: dir, env: {LOG_TOKENS: '1'}})
+    expect(logged.stdout).toContain('| "p99"')
   })
 })
