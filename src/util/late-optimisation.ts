@@ -28,13 +28,7 @@ const WASM_BASELINE_FIRST = '--no-liftoff-only'
 export const tuningApplies = /^11\.3\./.test(process.versions.v8)
 
 export function withLateOptimisation<T>(work: () => T): T {
-  if (!tuningApplies) return work()
-  setFlagsFromString(LATE_TIER_UP_TICKS)
-  try {
-    return work()
-  } finally {
-    setFlagsFromString(TIER_UP_TICKS)
-  }
+  return withFlags(LATE_TIER_UP_TICKS, TIER_UP_TICKS, work)
 }
 
 /**
@@ -51,12 +45,17 @@ export function withLateOptimisation<T>(work: () => T): T {
  * as under withoutOptimisation.
  */
 export function withBaselineWasm<T>(work: () => T): T {
+  return withFlags(WASM_BASELINE_ONLY, WASM_BASELINE_FIRST, work)
+}
+
+/** `work` run with V8's flags `during` set, and `after` set once it returns or throws. */
+function withFlags<T>(during: string, after: string, work: () => T): T {
   if (!tuningApplies) return work()
-  setFlagsFromString(WASM_BASELINE_ONLY)
+  setFlagsFromString(during)
   try {
     return work()
   } finally {
-    setFlagsFromString(WASM_BASELINE_FIRST)
+    setFlagsFromString(after)
   }
 }
 

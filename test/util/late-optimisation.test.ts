@@ -7,15 +7,23 @@ import {tuningApplies, withBaselineWasm, withLateOptimisation, withoutOptimisati
 import {BIN, ROOT, tempProject, testEnv} from '../helpers/cli.js'
 import {flagsProbe} from '../helpers/v8-flags.js'
 
-describe('withLateOptimisation', () => {
+describe.each([
+  ['withLateOptimisation', withLateOptimisation],
+  ['withBaselineWasm', withBaselineWasm],
+])('%s', (_, withTuning) => {
   it('returns what the work returns, and passes on what it throws', () => {
-    expect(withLateOptimisation(() => 42)).toBe(42)
+    expect(withTuning(() => 42)).toBe(42)
     expect(() =>
-      withLateOptimisation(() => {
+      withTuning(() => {
         throw new Error('inside')
       }),
     ).toThrow('inside')
+    // What withBaselineWasm leaves off comes back with the end of withoutOptimisation.
+    withoutOptimisation(0)()
   })
+})
+
+describe('withLateOptimisation', () => {
 
   it.runIf(tuningApplies)('changes V8 flags only while the work runs: code caches made before are taken again after', () => {
     const flagsUnchanged = flagsProbe()
@@ -105,16 +113,6 @@ async function optimisedWhenHot(module: WebAssembly.Module, forMs: number): Prom
 }
 
 describe('withBaselineWasm', () => {
-  it('returns what the work returns, and passes on what it throws', () => {
-    expect(withBaselineWasm(() => 42)).toBe(42)
-    expect(() =>
-      withBaselineWasm(() => {
-        throw new Error('inside')
-      }),
-    ).toThrow('inside')
-    withoutOptimisation(0)()
-  })
-
   it.runIf(tuningApplies)('compiles WebAssembly that V8 never optimises, however hot; tier-up is back once withoutOptimisation ends', async () => {
     const flagsUnchanged = flagsProbe()
     const baseline = withBaselineWasm(() => sumModule('b'))
