@@ -6,8 +6,20 @@ import {FinalSummary} from './final-summary.js'
 import type {ViewModel} from './reducer.js'
 import {RunView} from './run-view.js'
 
-/** What is printed once and stays above the live part: the plan, the answer, earlier runs' summaries. */
-export type Printed = {kind: 'plan'; plan: CompctlPlan} | {kind: 'answer'; destroy: boolean; value: string} | {kind: 'run'; summary: SummaryEvent}
+/** The run's last frame, but for its summary: printed for good once the view closes. */
+export interface LastFrame {
+  model: ViewModel
+  now: number
+  width: number
+  height: number | undefined
+}
+
+/** What is printed once and stays above the live part: the plan, the answer, earlier runs' summaries, the last frame. */
+export type Printed =
+  | {kind: 'plan'; plan: CompctlPlan}
+  | {kind: 'answer'; destroy: boolean; value: string}
+  | {kind: 'run'; summary: SummaryEvent}
+  | {kind: 'last'; frame: LastFrame}
 
 /** Everything on screen, replaced as a whole on every change. */
 export interface Screen {
@@ -17,13 +29,17 @@ export interface Screen {
   now: number
   width: number
   height: number | undefined
+  /** The view is closed: its last frame is printed, and only the run's summary is live. */
+  closed?: boolean
 }
 
 export function App({screen, colour, title}: {screen: Screen; colour: boolean; title: string}) {
   return (
     <>
       <Static items={screen.printed}>{(printed, i) => <PrintedItem key={i} printed={printed} colour={colour} title={title} />}</Static>
-      {screen.prompt ? (
+      {screen.closed ? (
+        screen.model.summary && <FinalSummary summary={screen.model.summary} title={title} colour={colour} />
+      ) : screen.prompt ? (
         <ConfirmPrompt destroy={screen.prompt.destroy} colour={colour} onAnswer={screen.prompt.onAnswer} />
       ) : (
         <RunView model={screen.model} now={screen.now} width={screen.width} height={screen.height} colour={colour} title={title} />
@@ -40,5 +56,6 @@ function PrintedItem({printed, colour, title}: {printed: Printed; colour: boolea
         <PromptLines destroy={printed.destroy} value={printed.value} cursor={false} colour={colour} />
       </Box>
     )
+  if (printed.kind === 'last') return <RunView {...printed.frame} summaryApart colour={colour} title={title} />
   return <FinalSummary summary={printed.summary} title={title} colour={colour} />
 }

@@ -19,6 +19,8 @@ export interface RunViewProps {
   colour: boolean
   /** Names the run: `Apply`, `Destroy`, ... */
   title: string
+  /** The summary is drawn apart, below: its lines are kept free for it. */
+  summaryApart?: boolean
 }
 
 /**
@@ -26,7 +28,7 @@ export interface RunViewProps {
  * notices, and once it is over, the summary. Kept one line shorter than the terminal:
  * a frame that fills it makes Ink clear the screen on every update (flicker).
  */
-export function RunView({model, now, width, height, colour, title}: RunViewProps) {
+export function RunView({model, now, width, height, colour, title, summaryApart}: RunViewProps) {
   if (model.planId === undefined) return null
   const interruptText = model.interrupt ? interruptMessage(model.interrupt) : undefined
   const fixedLines = 3 + model.notes.length + (interruptText ? 1 : 0) + (model.systemDown ? 1 : 0) + (model.summary ? finalSummaryHeight(model.summary, title, width) : 0)
@@ -73,7 +75,7 @@ export function RunView({model, now, width, height, colour, title}: RunViewProps
           {`bringing the system down: ${oneLine(model.systemDown.reason)}`}
         </Text>
       )}
-      {model.summary && <FinalSummary summary={model.summary} title={title} colour={colour} />}
+      {model.summary && !summaryApart && <FinalSummary summary={model.summary} title={title} colour={colour} />}
     </Box>
   )
 }

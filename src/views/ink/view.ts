@@ -87,7 +87,11 @@ export function mountInkView(options: InkViewOptions): ApplyView {
       pendingAnswer?.('')
       stdout.off('resize', onResize)
       if (!instance) return
-      show({})
+      // A finished run's last frame is printed for good (Ink's <Static>) but for its summary, the
+      // only live part left: Ink's unmount then draws no frame of its own, which would be this one
+      // again (~10 ms of a terminal apply).
+      if (model.summary) show({printed: print({kind: 'last', frame: {model, now: Date.now(), width: screen.width, height: screen.height}}), closed: true})
+      else show({})
       instance.unmount()
       await instance.waitUntilExit()
     },
