@@ -37,11 +37,15 @@ class SingleUnitSegments implements Iterable<Segment> {
 
   containing(index = 0): Segment | undefined {
     const at = Math.trunc(index) || 0
-    return at >= 0 && at < this.input.length ? {segment: this.input.charAt(at), index: at, input: this.input} : undefined
+    return at >= 0 && at < this.input.length ? this.at(at) : undefined
   }
 
   *[Symbol.iterator](): Iterator<Segment> {
-    for (let index = 0; index < this.input.length; index++) yield {segment: this.input.charAt(index), index, input: this.input}
+    for (let index = 0; index < this.input.length; index++) yield this.at(index)
+  }
+
+  private at(index: number): Segment {
+    return {segment: this.input.charAt(index), index, input: this.input}
   }
 }
 
