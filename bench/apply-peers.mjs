@@ -142,14 +142,16 @@ export function installSupervisor(scratch) {
 
 // --- compctl -----------------------------------------------------------------------------------
 
-export function compctlTool({commands, bin, dir, marker}) {
+/** compctl keeps parsed files (src/config/parse-cache.ts) in a cache folder of this run's; `parseCache: false` runs it with the cache off. */
+export function compctlTool({commands, bin, dir, marker, parseCache = true}) {
   let project = null
-  const cli = (...args) => ({command: process.execPath, args: [bin, ...args], cwd: project, env: {}})
+  const env = {COMPCTL_CACHE_DIR: join(dir, 'compctl-cache'), COMPCTL_PARSE_CACHE: parseCache ? '1' : '0'}
+  const cli = (...args) => ({command: process.execPath, args: [bin, ...args], cwd: project, env})
   return {
     name: 'compctl',
     methods: {
       cold: '`compctl apply --auto-approve` (generated compctl.yaml, `settings.parallelism: N`)',
-      noop: '`compctl apply --auto-approve` again',
+      noop: `\`compctl apply --auto-approve\` again (${parseCache ? 'the file read from the parse cache the cold apply wrote' : 'parse cache off: the file parsed again'})`,
       teardown: '`compctl destroy --auto-approve`',
     },
     async prepare(n) {

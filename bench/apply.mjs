@@ -1,7 +1,7 @@
 // How fast is `compctl apply` next to supervisord and pm2? Prints markdown; not run in CI (timings
 // depend on the machine).
 //
-//   node scripts/build.mjs && node bench/apply.mjs [--runs=7] [--warmup=1] [--sizes=10,100]
+//   node scripts/build.mjs && node bench/apply.mjs [--runs=7] [--warmup=1] [--sizes=10,100] [--parse-cache=off]
 //
 // For N `sleep 3600` processes that count as started at once (no readiness probe), three phases:
 //   cold      nothing running -> all N running
@@ -38,6 +38,8 @@ function option(name, fallback) {
 const RUNS = Number(option('runs', '7'))
 const WARMUP = Number(option('warmup', '1'))
 const SIZES = option('sizes', '10,100').split(',').map(Number)
+// --parse-cache=off: compctl parses its file at every run, as on a first run (src/config/parse-cache.ts).
+const PARSE_CACHE = option('parse-cache', 'on') !== 'off'
 const PHASES = ['cold', 'noop', 'teardown']
 const PHASE_LABEL = {cold: 'cold apply (none → all running)', noop: 'no-op apply (nothing to do)', teardown: 'teardown (all → none)'}
 
@@ -93,7 +95,7 @@ mkdirSync(runDir, {recursive: true})
 
 const commands = commandRunner()
 const tools = [
-  compctlTool({commands, bin: BIN, dir: runDir, marker: markerFor('compctl')}),
+  compctlTool({commands, bin: BIN, dir: runDir, marker: markerFor('compctl'), parseCache: PARSE_CACHE}),
   supervisordTool({commands, install: supervisorInstall, dir: runDir, marker: markerFor('supervisord')}),
   pm2Tool({commands, install: pm2Install, dir: runDir, marker: markerFor('pm2')}),
 ]

@@ -8,6 +8,10 @@
 // `node -e 0` in rotating order so a busy machine slows all alike: medians of each, and each
 // median's ratio to `node -e 0`'s from the same run. The no-op apply runs on a generated file of
 // 100 `sleep` components, applied once (untimed) before and destroyed after.
+//
+// compctl keeps each YAML file's parsed data between runs (src/config/parse-cache.ts), here in a
+// cache folder of the bench's own: the rows marked "parse cache off" run with
+// COMPCTL_PARSE_CACHE=0, as a first run on a file (or a changed file) does.
 import {spawnSync} from 'node:child_process'
 import {cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {cpus, loadavg, tmpdir} from 'node:os'
@@ -43,12 +47,14 @@ mkdirSync(hundred)
 const components = Array.from({length: 100}, (_, i) => `  p${String(i).padStart(3, '0')}: {command: [sleep, "3600"]}`).join('\n')
 writeFileSync(join(hundred, 'compctl.yaml'), `version: 1\nproject: startup-bench\nsettings: {stateDir: state, parallelism: 100}\ncomponents:\n${components}\n`)
 
-const env = {...process.env, NO_COLOR: '1'}
+const defaultEnv = {...process.env, NO_COLOR: '1', COMPCTL_CACHE_DIR: join(scratch, 'cache')}
+delete defaultEnv.COMPCTL_PARSE_CACHE
+const cacheOff = {...defaultEnv, COMPCTL_PARSE_CACHE: '0'}
 const RUSAGE = join(ROOT, 'bench/rusage.py')
 const HAVE_PYTHON = spawnSync('python3', ['-c', 'import os; os.wait4'], {stdio: 'ignore'}).status === 0
 
 /** Runs `node ARGS` in `cwd`: wall time and (with python3) CPU time, in ms; throws on failure. */
-function run(args, cwd) {
+function run(args, cwd, env = defaultEnv) {
   if (HAVE_PYTHON) {
     const result = spawnSync('python3', [RUSAGE, cwd, process.execPath, ...args], {env, encoding: 'utf8'})
     if (result.status === 0) {
@@ -72,21 +78,24 @@ const cases = [
   {label: '`compctl status` (examples/dns)', args: [BIN, 'status'], cwd: dns, goal: 1.6},
   {label: '`compctl show` (examples/dns)', args: [BIN, 'show'], cwd: dns, goal: 1.6},
   {label: 'no-op `compctl apply --auto-approve`, 100 components', args: [BIN, 'apply', '--auto-approve'], cwd: hundred, goal: 2.0},
+  {label: '`compctl validate` (examples/dns), parse cache off', args: [BIN, 'validate'], cwd: dns, env: cacheOff},
+  {label: '`compctl plan` (examples/dns), parse cache off', args: [BIN, 'plan'], cwd: dns, env: cacheOff},
+  {label: 'no-op `compctl apply --auto-approve`, 100 components, parse cache off', args: [BIN, 'apply', '--auto-approve'], cwd: hundred, env: cacheOff},
 ]
 
 const loadBefore = loadavg()
 const times = cases.map(() => [])
 try {
   run([BIN, 'apply', '--auto-approve'], hundred)
-  for (const c of cases) run(c.args, c.cwd) // warm the file cache
+  for (const c of cases) run(c.args, c.cwd, c.env) // warm the file cache (and the parse cache)
   for (let i = 0; i < RUNS; i++) {
     for (let k = 0; k < cases.length; k++) {
       const at = (i + k) % cases.length
-      times[at].push(run(cases[at].args, cases[at].cwd))
+      times[at].push(run(cases[at].args, cases[at].cwd, cases[at].env))
     }
   }
 } finally {
-  spawnSync(process.execPath, [BIN, 'destroy', '--auto-approve'], {cwd: hundred, env, stdio: 'ignore'})
+  spawnSync(process.execPath, [BIN, 'destroy', '--auto-approve'], {cwd: hundred, env: defaultEnv, stdio: 'ignore'})
   rmSync(scratch, {recursive: true, force: true})
 }
 

@@ -13,7 +13,8 @@
 // Ink and React are in dist/ink-view.cjs.
 import {build} from 'esbuild'
 import {spawnSync} from 'node:child_process'
-import {cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
+import {createHash} from 'node:crypto'
+import {cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import {tmpdir} from 'node:os'
 import {join, relative, resolve, sep} from 'node:path'
@@ -240,8 +241,20 @@ function asciiOnly(text) {
   if (/\\[^\x00-\x7f]/.test(text)) throw new Error('build: the bundle has a backslash before a non-ASCII character, which asciiOnly cannot escape')
   return text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
 }
+/**
+ * This build's identity, for src/config/parse-cache.ts (whose entries another build must not use):
+ * a hash of what the bundle is made of, the sources, the schemas, the locked dependencies and this script.
+ */
+function buildId() {
+  const hash = createHash('sha256')
+  const files = ['package-lock.json', 'scripts/build.mjs']
+  for (const folder of ['src', 'schemas']) for (const entry of readdirSync(folder, {recursive: true, withFileTypes: true})) if (entry.isFile()) files.push(join(entry.parentPath ?? entry.path, entry.name))
+  for (const file of files.sort()) hash.update(`${file}\0`).update(readFileSync(file)).update('\0')
+  return hash.digest('hex').slice(0, 32)
+}
 const bundle = await build({
   ...common,
+  define: {__COMPCTL_BUILD_ID__: JSON.stringify(buildId())},
   entryPoints: {compctl: 'src/bundle.ts'},
   outdir: staging,
   outExtension: {'.js': '.cjs'},
@@ -284,7 +297,9 @@ renameSync(`oclif.manifest.json.tmp-${process.pid}`, 'oclif.manifest.json')
 const scratch = mkdtempSync(join(tmpdir(), 'compctl-build-'))
 /** Runs compctl ARGS in `cwd`, adding to the code cache of `bundle`; through `script` for a terminal. */
 function cacheRun(bundle, cwd, args, terminal = false) {
-  const env = {...process.env, COMPCTL_BUILD_CODE_CACHE: bundle}
+  // Its own cache folder, so parse-cache.ts's reads and writes are in the code cache too.
+  const env = {...process.env, COMPCTL_BUILD_CODE_CACHE: bundle, COMPCTL_CACHE_DIR: join(scratch, 'cache')}
+  delete env.COMPCTL_PARSE_CACHE
   const command = [process.execPath, resolve('bin/run.js'), ...args]
   if (terminal) {
     // The Ink view draws live only outside CI, and in a terminal of some size (script's starts 0×0).

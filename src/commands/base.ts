@@ -1,4 +1,5 @@
 import {Command, Flags} from '@oclif/core'
+import {useParseCache} from '../config/parse-cache.js'
 import {UserError} from '../errors.js'
 import {filterOutput} from '../secrets/secrets.js'
 import {colourWanted, palette, type Palette} from '../util/colour.js'
@@ -20,9 +21,10 @@ export const colorFlag = Flags.boolean({
  * oclif's own usage errors exit 1 too, so `--detailed-exitcode`'s 2 always means "steps to run".
  */
 export abstract class BaseCommand extends Command {
-  /** Nothing this command prints can carry a sensitive value: see filterOutput. */
+  /** Nothing this command prints can carry a sensitive value: see filterOutput. Parsed files are kept in oclif's cache folder: see useParseCache. */
   protected override async init(): Promise<void> {
     filterOutput()
+    useParseCache(this.config.cacheDir)
     await super.init()
   }
 

@@ -5,6 +5,7 @@ import validateFile from '../model/generated/validate-compctl.js'
 import type {CompctlFile} from '../model/generated/compctl.js'
 import {ProblemsError, UserError, type Problem} from '../errors.js'
 import {parseJson} from './json.js'
+import {cachedParse, keepParse} from './parse-cache.js'
 import {formatPath, lineColumns, locateOffset, type PathSegment, type SourceNode} from './locate.js'
 import {schemaProblems} from './schema-messages.js'
 import {semanticProblems} from './semantic.js'
@@ -115,7 +116,9 @@ function firstInvalidUtf8(bytes: Buffer): number {
 
 /** Parses and validates the text of a desired-state file named `shown` (at `absolute`). */
 export function validateText(text: string, shown: string, absolute: string): LoadResult {
-  const parsed = extname(absolute).toLowerCase() === '.json' ? parseJsonFile(text) : parseYaml(text)
+  const yaml = extname(absolute).toLowerCase() !== '.json'
+  const kept = yaml ? cachedParse(absolute, text) : undefined
+  const parsed: ParsedFile = kept ? {ok: true, data: kept.data, sourceTree: () => yamlSourceTreeOf(text)} : yaml ? parseYaml(text) : parseJsonFile(text)
   const located = (found: Array<{offset: number; path: PathSegment[]; message: string; severity?: 'warning'}>): Problem[] => {
     if (found.length === 0) return []
     const position = lineColumns(text)
@@ -146,6 +149,7 @@ export function validateText(text: string, shown: string, absolute: string): Loa
   const warnings = all.filter((problem) => problem.severity === 'warning')
   if (warnings.length < all.length) return invalid(all.filter((problem) => problem.severity !== 'warning'), warnings)
 
+  if (yaml && !kept) keepParse(absolute, text, data)
   const spec = data as CompctlFile
   const baseDir = dirname(absolute)
   return {
@@ -159,6 +163,11 @@ export function validateText(text: string, shown: string, absolute: string): Loa
       warnings,
     },
   }
+}
+
+function yamlSourceTreeOf(text: string): SourceNode | undefined {
+  const parsed = parseYaml(text)
+  return parsed.ok ? parsed.sourceTree() : undefined
 }
 
 /** A .json file is strict JSON: no comments, no trailing commas, no duplicate keys. */

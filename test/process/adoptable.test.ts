@@ -4,31 +4,10 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {checkAdoptable, readRealUid, processStartedAt, readCommandLine} from '../../src/process/observe.js'
 import {BIN, startSleeper, tempProject, trackGroup} from '../helpers/cli.js'
+import {otherUserForTests} from '../helpers/other-user.js'
 import {waitFor} from '../helpers/state.js'
 
-const isRoot = process.getuid?.() === 0
-const inCi = process.env.CI === 'true'
-/** A user made for this run, so parallel runs never share or delete each other's. */
-const OTHER_USER = `cti13-${process.pid}`
-let otherUid: number | null = null
-
-beforeAll(() => {
-  if (!isRoot) return
-  const made = spawnSync('useradd', ['--no-create-home', '--shell', '/usr/sbin/nologin', OTHER_USER], {encoding: 'utf8'})
-  if (made.status !== 0) throw new Error(`useradd ${OTHER_USER} failed: ${made.stderr}`)
-  otherUid = Number(spawnSync('id', ['-u', OTHER_USER], {encoding: 'utf8'}).stdout.trim())
-})
-
-afterAll(() => {
-  if (otherUid !== null) spawnSync('userdel', [OTHER_USER])
-})
-
-/** Skips (with the reason) a test that needs root to make a second user; under CI it fails instead. */
-function needRoot(skip: (note: string) => void): void {
-  if (isRoot) return
-  if (inCi) throw new Error('this test needs root (to create a second user with useradd), and CI runs as root')
-  skip('needs root to create a second user with useradd')
-}
+const secondUser = otherUserForTests('cti13')
 
 describe('what compctl import may adopt (src/process/observe.ts)', () => {
   it('reads the owner uid and the command line of a process', async () => {
@@ -51,11 +30,11 @@ describe('what compctl import may adopt (src/process/observe.ts)', () => {
   })
 
   it("refuses another user's process, and reads that user's uid as its owner", async ({skip}) => {
-    needRoot(skip)
-    const other = spawn('setpriv', [`--reuid=${otherUid}`, `--regid=${otherUid}`, '--clear-groups', 'sleep', '600'], {detached: true, stdio: 'ignore'})
+    secondUser.needRoot(skip)
+    const other = spawn('setpriv', [`--reuid=${secondUser.uid()}`, `--regid=${secondUser.uid()}`, '--clear-groups', 'sleep', '600'], {detached: true, stdio: 'ignore'})
     trackGroup(other.pid!)
-    await waitFor(() => readRealUid(other.pid!) === otherUid, 10_000, 'the other user\'s sleep to run')
-    expect(checkAdoptable(other.pid!)).toBe(`pid ${other.pid} runs as uid ${otherUid}, not as compctl's own uid 0: compctl adopts only its own user's processes`)
+    await waitFor(() => readRealUid(other.pid!) === secondUser.uid(), 10_000, 'the other user\'s sleep to run')
+    expect(checkAdoptable(other.pid!)).toBe(`pid ${other.pid} runs as uid ${secondUser.uid()}, not as compctl's own uid 0: compctl adopts only its own user's processes`)
   })
 })
 
@@ -71,7 +50,7 @@ describe('compctl import refuses hostile pids (run inside a pid namespace)', () 
   const file = 'version: 1\nproject: hostile\ncomponents:\n  auth:\n    command: [sleep, "600"]\n'
 
   it('refuses pid 1 and records nothing', ({skip}) => {
-    needRoot(skip)
+    secondUser.needRoot(skip)
     const dir = tempProject()
     writeFileSync(join(dir, 'compctl.yaml'), file)
     // Here pid 1 is the namespace's `sh`, of compctl's own user: only the pid ≤ 1 rule refuses it.
@@ -82,19 +61,19 @@ describe('compctl import refuses hostile pids (run inside a pid namespace)', () 
   })
 
   it("refuses another user's process and records nothing", ({skip}) => {
-    needRoot(skip)
+    secondUser.needRoot(skip)
     const dir = tempProject()
     writeFileSync(join(dir, 'compctl.yaml'), file)
     const script = [
-      `setpriv --reuid=${otherUid} --regid=${otherUid} --clear-groups sleep 600 & victim=$!`,
+      `setpriv --reuid=${secondUser.uid()} --regid=${secondUser.uid()} --clear-groups sleep 600 & victim=$!`,
       // Wait until setpriv has switched user and become the sleep.
-      `for i in $(seq 100); do [ "$(stat -c %u /proc/$victim)" = "${otherUid}" ] && break; sleep 0.05; done`,
+      `for i in $(seq 100); do [ "$(stat -c %u /proc/$victim)" = "${secondUser.uid()}" ] && break; sleep 0.05; done`,
       `"${process.execPath}" "${BIN}" import auth $victim; echo "exit=$?"`,
       `kill $victim`,
     ].join('\n')
     const result = inPidNamespace(script, dir)
     expect(result.stdout).toContain('exit=1')
-    expect(result.stderr).toMatch(new RegExp(`^compctl import auth \\d+: pid \\d+ runs as uid ${otherUid}, not as compctl's own uid 0: compctl adopts only its own user's processes; nothing was imported\\n$`))
+    expect(result.stderr).toMatch(new RegExp(`^compctl import auth \\d+: pid \\d+ runs as uid ${secondUser.uid()}, not as compctl's own uid 0: compctl adopts only its own user's processes; nothing was imported\\n$`))
     expect(existsSync(join(dir, 'state/compctl.state.json'))).toBe(false)
   })
 })

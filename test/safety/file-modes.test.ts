@@ -24,12 +24,17 @@ function modesBelow(dir: string): Array<{path: string; folder: boolean; mode: nu
 
 /** compctl ARGS under a given umask (set by a shell that then execs node). */
 function compctlWithUmask(umask: string, args: string[], cwd: string): {code: number | null; output: string} {
-  const result = spawnSync('sh', ['-c', `umask ${umask}; exec "$0" "$@"`, process.execPath, BIN, ...args], {cwd, env: testEnv(), encoding: 'utf8', timeout: 60_000})
+  const result = spawnSync('sh', ['-c', `umask ${umask}; exec "$0" "$@"`, process.execPath, BIN, ...args], {
+    cwd,
+    env: testEnv({XDG_CACHE_HOME: join(cwd, 'cache')}),
+    encoding: 'utf8',
+    timeout: 60_000,
+  })
   return {code: result.status, output: result.stdout + result.stderr}
 }
 
 describe('safety: file modes (item 4)', () => {
-  it.each(['000', '022', '277'])('under umask %s, the state, its backup, logs, change logs, saved plans and lock folders are 0600 / 0700', (umask) => {
+  it.each(['000', '022', '277'])('under umask %s, the state, its backup, logs, change logs, saved plans, lock folders and parsed files are 0600 / 0700', (umask) => {
     const dir = tempProject()
     const project = `modes${randomBytes(3).toString('hex')}`
     writeFileSync(
@@ -67,6 +72,11 @@ describe('safety: file modes (item 4)', () => {
     expect(written.some((entry) => entry.path.includes('migrate'))).toBe(true)
     expect(statSync(join(dir, 'state')).mode & 0o777).toBe(0o700)
     for (const entry of written) expect(entry.mode, entry.path).toBe(entry.folder ? 0o700 : 0o600)
+
+    const cached = modesBelow(join(dir, 'cache'))
+    expect(cached.filter((entry) => !entry.folder)).toHaveLength(1)
+    for (const entry of [{path: join(dir, 'cache'), folder: true, mode: statSync(join(dir, 'cache')).mode & 0o7777}, ...cached])
+      expect(entry.mode, entry.path).toBe(entry.folder ? 0o700 : 0o600)
 
     const locks = join(tmpdir(), `compctl-locks-${process.getuid!()}`)
     expect(statSync(locks).mode & 0o777).toBe(0o700)

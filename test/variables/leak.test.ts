@@ -48,7 +48,9 @@ describe('secret leak check', () => {
     writeFileSync(join(dir, 'compctl.yaml'), FILE)
     writeFileSync(join(dir, 'db.env'), `API_KEY=${FILE_SECRET}\nQUOTED="${FILE_SECRET_2}"\n`)
     const printed: string[] = []
-    const env = {COMPCTL_VAR_db_password: PASSWORD}
+    // Its own cache folder, whose parsed files are searched too.
+    const cache = {XDG_CACHE_HOME: join(dir, 'cache')}
+    const env = {...cache, COMPCTL_VAR_db_password: PASSWORD}
     const run = (args: string[], options: {env?: Record<string, string>} = {}): CliResult => {
       const result = compctl(args, {cwd: dir, env: options.env ?? env})
       printed.push(`$ compctl ${args.join(' ')}\n${result.stdout}${result.stderr}`)
@@ -82,7 +84,7 @@ describe('secret leak check', () => {
     expect(printed.at(-2)).toContain("$ true '--token=(sensitive)'")
 
     // A new value: the restart's diff, the NDJSON events and the Ink view in a real terminal.
-    const rotated = {COMPCTL_VAR_db_password: NEW_PASSWORD}
+    const rotated = {...cache, COMPCTL_VAR_db_password: NEW_PASSWORD}
     const plan = run(['plan'], {env: rotated})
     expect(plan.stdout).toContain('~ env.DB_URL: "pg://app:(sensitive)@localhost/example.org" → "pg://app:(sensitive)@localhost/example.org"')
     const json = run(['apply', '--auto-approve', '--json', '--target', 'db'], {env: rotated})
@@ -100,8 +102,9 @@ describe('secret leak check', () => {
 
     expect(run(['destroy', '--auto-approve'], {env: rotated}).code).toBe(0)
 
-    const written = [...filesUnder(join(dir, 'state')), join(dir, 'plan.json')]
+    const written = [...filesUnder(join(dir, 'state')), join(dir, 'plan.json'), ...filesUnder(join(dir, 'cache'))]
     expect(written.some((f) => f.endsWith('compctl.state.json.backup'))).toBe(true)
+    expect(written.some((f) => f.includes(join('compctl', 'parsed')))).toBe(true)
     expect(written.some((f) => f.includes(join('logs', 'changes', 'rotate')))).toBe(true)
     const everything = [...printed, ...written.map((f) => `${f}:\n${readFileSync(f, 'latin1')}`)]
     // Nor an unkeyed hash of it, which a guess could be checked against; the key is its owner's alone.

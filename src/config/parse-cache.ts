@@ -1,0 +1,160 @@
+import {closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync, renameSync, statSync, unlinkSync, writeSync} from 'node:fs'
+import {join} from 'node:path'
+import {makePrivateDirSync, openPrivateSync} from '../util/private-files.js'
+
+/*
+ * The parsed data of desired-state YAML files, kept between runs: compctl has no daemon, so every
+ * command parses its file again, and for YAML that is most of a no-op apply's work (the `yaml`
+ * parser, run cold, allocates ~800 bytes per byte of input). Like Python's .pyc files: an entry
+ * holds one file's exact text and its data, and is used only for that path, that text and the
+ * build that wrote it. Only the desired-state file is kept: its values are literal (sensitive
+ * values come from variables and env files, which are resolved after parsing and never kept here).
+ *
+ * The entries are data that will run as root, so one is trusted only if compctl's own user owns it
+ * and its folder, neither is writable by others, and it is not a symlink; anything else is a miss.
+ * Writing is best effort: a cache that cannot be written is no cache.
+ */
+
+/** The build's identity (scripts/build.mjs: a hash of the sources and the locked dependencies): another build's entries are misses. */
+declare const __COMPCTL_BUILD_ID__: string | undefined
+const BUILD_ID = typeof __COMPCTL_BUILD_ID__ === 'string' ? __COMPCTL_BUILD_ID__ : undefined
+
+/** Entries kept: one per file path, the least recently written removed past this. */
+export const MAX_ENTRIES = 64
+/** Larger files (10,000 components take ~1.5 MB) are not kept. */
+export const MAX_TEXT_CHARS = 8 * 1024 * 1024
+
+const ENTRY_NAME = /^[0-9a-f]{16}\.json$/
+const TEMPORARY_NAME = /^[0-9a-f]{16}\.json\.tmp-\d+$/
+const TEMPORARY_MAX_AGE_MS = 60_000
+
+interface Entry {
+  build: string
+  path: string
+  text: string
+  data: unknown
+}
+
+let folder: string | null = null
+
+/**
+ * Turns the cache on (in `<cacheDir>/parsed`, oclif's cache folder: COMPCTL_CACHE_DIR, else
+ * XDG_CACHE_HOME/compctl, else ~/.cache/compctl) or, with null, off. COMPCTL_PARSE_CACHE=0 keeps it off.
+ */
+export function useParseCache(cacheDir: string | null): void {
+  const off = cacheDir === null || BUILD_ID === undefined || /^(0|false|off|no)$/i.test(process.env.COMPCTL_PARSE_CACHE ?? '')
+  folder = off ? null : join(cacheDir, 'parsed')
+}
+
+/** The data kept for this file with exactly this text, or undefined. */
+export function cachedParse(path: string, text: string): {data: unknown} | undefined {
+  if (folder === null || text.length > MAX_TEXT_CHARS || !ownFolder(folder)) return undefined
+  let fd: number
+  try {
+    fd = openSync(join(folder, entryName(path)), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
+  } catch {
+    return undefined
+  }
+  try {
+    const info = fstatSync(fd)
+    if (!info.isFile() || !ownedPrivately(info) || info.size > 4 * MAX_TEXT_CHARS) return undefined
+    const bytes = Buffer.allocUnsafe(info.size)
+    let read = 0
+    while (read < bytes.length) {
+      const got = readSync(fd, bytes, read, bytes.length - read, null)
+      if (got === 0) return undefined
+      read += got
+    }
+    const entry = JSON.parse(bytes.toString('utf8')) as Partial<Entry>
+    return entry.build === BUILD_ID && entry.path === path && entry.text === text && 'data' in entry ? {data: entry.data} : undefined
+  } catch {
+    return undefined
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/** Keeps `data`, just parsed from `text`, for the next run on `path`: only data JSON gives back exactly. */
+export function keepParse(path: string, text: string, data: unknown): void {
+  if (folder === null || text.length > MAX_TEXT_CHARS || !jsonExact(data)) return
+  const name = entryName(path)
+  const temporary = join(folder, `${name}.tmp-${process.pid}`)
+  try {
+    makePrivateDirSync(folder)
+    if (!ownFolder(folder)) return
+    const entry: Entry = {build: BUILD_ID!, path, text, data}
+    const fd = openPrivateSync(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW)
+    try {
+      writeSync(fd, JSON.stringify(entry))
+    } finally {
+      closeSync(fd)
+    }
+    renameSync(temporary, join(folder, name))
+    prune(folder)
+  } catch {
+    try {
+      unlinkSync(temporary)
+    } catch {}
+  }
+}
+
+/** The cache's own folder: a real folder of compctl's user that no one else may write to. */
+function ownFolder(path: string): boolean {
+  try {
+    const info = lstatSync(path)
+    return info.isDirectory() && ownedPrivately(info)
+  } catch {
+    return false
+  }
+}
+
+function ownedPrivately(info: {uid: number; mode: number}): boolean {
+  return info.uid === process.geteuid?.() && (info.mode & 0o022) === 0
+}
+
+/** Removes the least recently written entries past MAX_ENTRIES, and temporaries a killed run left; only names this module writes. */
+function prune(path: string): void {
+  const names = readdirSync(path)
+  const now = Date.now()
+  const entries: Array<{name: string; written: number}> = []
+  for (const name of names) {
+    const entry = ENTRY_NAME.test(name)
+    if (!entry && !TEMPORARY_NAME.test(name)) continue
+    try {
+      const written = statSync(join(path, name)).mtimeMs
+      if (entry) entries.push({name, written})
+      else if (now - written > TEMPORARY_MAX_AGE_MS) unlinkSync(join(path, name))
+    } catch {}
+  }
+  if (entries.length <= MAX_ENTRIES) return
+  entries.sort((a, b) => a.written - b.written)
+  for (const {name} of entries.slice(0, entries.length - MAX_ENTRIES)) {
+    try {
+      unlinkSync(join(path, name))
+    } catch {}
+  }
+}
+
+/** A file's entry name: 64 bits of FNV-1a over its path (a collision is a miss: the entry names its path). */
+export function entryName(path: string): string {
+  let high = 0xcbf29ce4
+  let low = 0x84222325
+  for (let at = 0; at < path.length; at++) {
+    low = (low ^ path.charCodeAt(at)) >>> 0
+    // Multiplying by the 64-bit FNV prime, 2^40 + 0x1b3, in two 32-bit halves.
+    const lowTimes = low * 0x1b3
+    high = (Math.imul(high, 0x1b3) + Math.imul(low, 0x100) + Math.floor(lowTimes / 0x100000000)) >>> 0
+    low = lowTimes >>> 0
+  }
+  return high.toString(16).padStart(8, '0') + low.toString(16).padStart(8, '0') + '.json'
+}
+
+/** Whether JSON.parse(JSON.stringify(value)) is `value` again: plain objects and arrays, strings, booleans, null, finite numbers but -0. */
+export function jsonExact(value: unknown): boolean {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return true
+  if (typeof value === 'number') return Number.isFinite(value) && !Object.is(value, -0)
+  if (Array.isArray(value)) return Object.getPrototypeOf(value) === Array.prototype && value.every(jsonExact)
+  if (typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype) return false
+  for (const key of Object.keys(value)) if (key === '__proto__' || !jsonExact((value as Record<string, unknown>)[key])) return false
+  return true
+}
