@@ -147,7 +147,7 @@ export class FileStateStore implements StateStore {
     const backupTemporary = temporaryPath(this.backup)
     try {
       await makePrivateDir(this.stateDir)
-      if (!this.cleaned) await removeAbandonedTemporaries(this.location)
+      if (!this.cleaned) removeAbandonedTemporaries(this.location)
       this.cleaned = true
       const handle = await openPrivate(temporary, 'w')
       try {

@@ -1,5 +1,5 @@
 import {randomBytes} from 'node:crypto'
-import {readdir, unlink} from 'node:fs/promises'
+import {readdirSync, unlinkSync} from 'node:fs'
 import {basename, dirname, join} from 'node:path'
 import {processExists} from '../process/observe.js'
 
@@ -14,12 +14,12 @@ export function temporaryPath(path: string): string {
 }
 
 /** Removes the temporaries beside `path` (and beside names that extend it) whose process is gone. */
-export async function removeAbandonedTemporaries(path: string): Promise<void> {
+export function removeAbandonedTemporaries(path: string): void {
   const folder = dirname(path)
   const prefix = basename(path)
   let entries: string[]
   try {
-    entries = await readdir(folder)
+    entries = readdirSync(folder)
   } catch {
     return
   }
@@ -28,6 +28,8 @@ export async function removeAbandonedTemporaries(path: string): Promise<void> {
     if (!entry.startsWith(prefix) || mark === -1) continue
     const pid = Number(entry.slice(mark + TEMPORARY_MARK.length).split('-')[0])
     if (!Number.isInteger(pid) || pid === process.pid || processExists(pid)) continue
-    await unlink(join(folder, entry)).catch(() => undefined)
+    try {
+      unlinkSync(join(folder, entry))
+    } catch {}
   }
 }
