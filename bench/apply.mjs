@@ -240,7 +240,7 @@ out.push(
     names.map((name) => `${name} ${ms(median(confirmMs[name]))}`).join(', ') +
     ' (compctl status --json, supervisorctl status, pm2 jlist).',
 )
-out.push(`- supervisord: ${supervisorInstall.how}; its config is parsed when it starts (not counted), compctl parses its file in every apply. pm2 ${pm2Install.version} from npm.`)
+out.push(`- supervisord: ${supervisorInstall.how}; its config is parsed when it starts (not counted); compctl reads and validates its file in every apply, ${PARSE_CACHE ? 'parsing it in the first (the parse cache then holds its data)' : 'parsing it every time (--parse-cache=off)'}. pm2 ${pm2Install.version} from npm.`)
 const cpu = cpus()
 out.push(`- Machine: ${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown'}), shared with other jobs and noisy; load average ${loadBefore[0].toFixed(2)} before, ${loadAfter[0].toFixed(2)} after. Node ${process.version}.`)
 console.log(out.join('\n'))

@@ -117,8 +117,11 @@ function firstInvalidUtf8(bytes: Buffer): number {
 /** Parses and validates the text of a desired-state file named `shown` (at `absolute`). */
 export function validateText(text: string, shown: string, absolute: string): LoadResult {
   const yaml = extname(absolute).toLowerCase() !== '.json'
+  // This build found this very text valid before: its data and its warnings were kept (the checks depend on nothing else).
   const kept = yaml ? cachedParse(absolute, text) : undefined
-  const parsed: ParsedFile = kept ? {ok: true, data: kept.data, sourceTree: () => yamlSourceTreeOf(text)} : yaml ? parseYaml(text) : parseJsonFile(text)
+  if (kept) return loaded(absolute, kept.data, kept.warnings.map((warning) => ({file: shown, ...warning})))
+
+  const parsed = yaml ? parseYaml(text) : parseJsonFile(text)
   const located = (found: Array<{offset: number; path: PathSegment[]; message: string; severity?: 'warning'}>): Problem[] => {
     if (found.length === 0) return []
     const position = lineColumns(text)
@@ -149,7 +152,12 @@ export function validateText(text: string, shown: string, absolute: string): Loa
   const warnings = all.filter((problem) => problem.severity === 'warning')
   if (warnings.length < all.length) return invalid(all.filter((problem) => problem.severity !== 'warning'), warnings)
 
-  if (yaml && !kept) keepParse(absolute, text, data)
+  if (yaml) keepParse(absolute, text, data, warnings.map(({file: _file, ...warning}) => warning))
+  return loaded(absolute, data, warnings)
+}
+
+/** A valid file's result: its data, and where it puts the project and the state. */
+function loaded(absolute: string, data: unknown, warnings: Problem[]): LoadResult {
   const spec = data as CompctlFile
   const baseDir = dirname(absolute)
   return {
@@ -163,11 +171,6 @@ export function validateText(text: string, shown: string, absolute: string): Loa
       warnings,
     },
   }
-}
-
-function yamlSourceTreeOf(text: string): SourceNode | undefined {
-  const parsed = parseYaml(text)
-  return parsed.ok ? parsed.sourceTree() : undefined
 }
 
 /** A .json file is strict JSON: no comments, no trailing commas, no duplicate keys. */

@@ -1,14 +1,17 @@
 import {closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync, renameSync, statSync, unlinkSync, writeSync} from 'node:fs'
 import {join} from 'node:path'
+import type {Problem} from '../errors.js'
 import {makePrivateDirSync, openPrivateSync} from '../util/private-files.js'
 
 /*
- * The parsed data of desired-state YAML files, kept between runs: compctl has no daemon, so every
- * command parses its file again, and for YAML that is most of a no-op apply's work (the `yaml`
- * parser, run cold, allocates ~800 bytes per byte of input). Like Python's .pyc files: an entry
- * holds one file's exact text and its data, and is used only for that path, that text and the
- * build that wrote it. Only the desired-state file is kept: its values are literal (sensitive
- * values come from variables and env files, which are resolved after parsing and never kept here).
+ * The parsed data of valid desired-state YAML files, kept between runs: compctl has no daemon, so
+ * every command parses its file again, and for YAML that is most of a no-op apply's work (the
+ * `yaml` parser, run cold, allocates ~800 bytes per byte of input). Like Python's .pyc files: an
+ * entry holds one file's exact text, its data and the warnings its checks found, and is used only
+ * for that path, that text and the build that wrote it (the checks are a function of the data and
+ * the build alone, so they are not run again). Only the desired-state file is kept: its values are
+ * literal (sensitive values come from variables and env files, which are resolved after parsing
+ * and never kept here).
  *
  * The entries are data that will run as root, so one is trusted only if compctl's own user owns it
  * and its folder, neither is writable by others, and it is not a symlink; anything else is a miss.
@@ -28,11 +31,15 @@ const ENTRY_NAME = /^[0-9a-f]{16}\.json$/
 const TEMPORARY_NAME = /^[0-9a-f]{16}\.json\.tmp-\d+$/
 const TEMPORARY_MAX_AGE_MS = 60_000
 
+/** A warning of a kept file, located; the file's name is as the command was given it. */
+export type KeptWarning = Omit<Problem, 'file'>
+
 interface Entry {
   build: string
   path: string
   text: string
   data: unknown
+  warnings: KeptWarning[]
 }
 
 let folder: string | null = null
@@ -46,8 +53,8 @@ export function useParseCache(cacheDir: string | null): void {
   folder = off ? null : join(cacheDir, 'parsed')
 }
 
-/** The data kept for this file with exactly this text, or undefined. */
-export function cachedParse(path: string, text: string): {data: unknown} | undefined {
+/** The data and warnings kept for this file with exactly this text, or undefined. */
+export function cachedParse(path: string, text: string): {data: unknown; warnings: KeptWarning[]} | undefined {
   if (folder === null || text.length > MAX_TEXT_CHARS || !ownFolder(folder)) return undefined
   let fd: number
   try {
@@ -66,7 +73,8 @@ export function cachedParse(path: string, text: string): {data: unknown} | undef
       read += got
     }
     const entry = JSON.parse(bytes.toString('utf8')) as Partial<Entry>
-    return entry.build === BUILD_ID && entry.path === path && entry.text === text && 'data' in entry ? {data: entry.data} : undefined
+    const hit = entry.build === BUILD_ID && entry.path === path && entry.text === text && 'data' in entry && Array.isArray(entry.warnings)
+    return hit ? {data: entry.data, warnings: entry.warnings!} : undefined
   } catch {
     return undefined
   } finally {
@@ -74,15 +82,15 @@ export function cachedParse(path: string, text: string): {data: unknown} | undef
   }
 }
 
-/** Keeps `data`, just parsed from `text`, for the next run on `path`: only data JSON gives back exactly. */
-export function keepParse(path: string, text: string, data: unknown): void {
-  if (folder === null || text.length > MAX_TEXT_CHARS || !jsonExact(data)) return
+/** Keeps `data`, just parsed from `text` and found valid with `warnings`, for the next run on `path`: only data JSON gives back exactly. */
+export function keepParse(path: string, text: string, data: unknown, warnings: KeptWarning[]): void {
+  if (folder === null || text.length > MAX_TEXT_CHARS || !jsonExact(data) || !jsonExact(warnings)) return
   const name = entryName(path)
   const temporary = join(folder, `${name}.tmp-${process.pid}`)
   try {
     makePrivateDirSync(folder)
     if (!ownFolder(folder)) return
-    const entry: Entry = {build: BUILD_ID!, path, text, data}
+    const entry: Entry = {build: BUILD_ID!, path, text, data, warnings}
     const fd = openPrivateSync(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW)
     try {
       writeSync(fd, JSON.stringify(entry))

@@ -35,7 +35,7 @@ function setup(text = FILE) {
 }
 
 /** Rewrites the entry as a same-build entry for the same text whose data names another project: used, it shows. */
-function tamper(entry: string, change: (kept: {build: string; path: string; text: string; data: {project: string}}) => void = () => {}): void {
+function tamper(entry: string, change: (kept: {build: string; path: string; text: string; data: {project: string}; warnings: unknown[]}) => void = () => {}): void {
   const kept = JSON.parse(readFileSync(entry, 'utf8'))
   kept.data.project = 'from-cache'
   change(kept)
@@ -75,13 +75,21 @@ describe('the parse cache (src/config/parse-cache.ts)', () => {
     for (const none of [json, invalid]) expect(existsSync(none.parsed) ? readdirSync(none.parsed) : []).toEqual([])
   })
 
-  it('locates problems in a file read from the cache as in one just parsed', () => {
+  it("keeps a file's warnings, located, with its data: a run that reads the entry does not check the file again", () => {
     const project = setup('version: 1\nproject: warn\nvariables:\n  who: {default: world}\ncomponents:\n  greet:\n    command: [sh, -c, "echo ${var.who}; exec sleep 60"]\n')
     const first = project.run(['validate'])
     expect(first.code).toBe(0)
     expect(first.stderr).toMatch(/compctl\.yaml:7:\d+: .*pasted into the script sh runs/)
-    expect(existsSync(project.entry)).toBe(true)
+    expect(JSON.parse(readFileSync(project.entry, 'utf8')).warnings).toEqual([expect.objectContaining({line: 7, severity: 'warning', path: 'components.greet.command[2]'})])
     expect(project.run(['validate']).stderr).toBe(first.stderr)
+    // Named another way on the command line, the file is named that way in the warning.
+    expect(project.run(['validate', '-f', project.file]).stderr).toContain(`${project.file}:7:`)
+
+    const kept = JSON.parse(readFileSync(project.entry, 'utf8'))
+    kept.warnings[0].message = 'the warning as kept'
+    writeFileSync(project.entry, JSON.stringify(kept))
+    expect(project.run(['validate']).stderr).toContain('compctl.yaml:7:')
+    expect(project.run(['validate']).stderr).toContain('the warning as kept')
   })
 
   it('COMPCTL_PARSE_CACHE=0 neither reads nor writes it', () => {
