@@ -116,12 +116,11 @@ function firstInvalidUtf8(bytes: Buffer): number {
 
 /** Parses and validates the text of a desired-state file named `shown` (at `absolute`). */
 export function validateText(text: string, shown: string, absolute: string): LoadResult {
-  const yaml = extname(absolute).toLowerCase() !== '.json'
   // This build found this very text valid before: its data and its warnings were kept (the checks depend on nothing else).
-  const kept = yaml ? cachedParse(absolute, text) : undefined
+  const kept = cachedParse(absolute, text)
   if (kept) return loaded(absolute, kept.data, kept.warnings.map((warning) => ({file: shown, ...warning})))
 
-  const parsed = yaml ? parseYaml(text) : parseJsonFile(text)
+  const parsed = extname(absolute).toLowerCase() === '.json' ? parseJsonFile(text) : parseYaml(text)
   const located = (found: Array<{offset: number; path: PathSegment[]; message: string; severity?: 'warning'}>): Problem[] => {
     if (found.length === 0) return []
     const position = lineColumns(text)
@@ -152,7 +151,7 @@ export function validateText(text: string, shown: string, absolute: string): Loa
   const warnings = all.filter((problem) => problem.severity === 'warning')
   if (warnings.length < all.length) return invalid(all.filter((problem) => problem.severity !== 'warning'), warnings)
 
-  if (yaml) keepParse(absolute, text, data, warnings.map(({file: _file, ...warning}) => warning))
+  keepParse(absolute, text, data, warnings.map(({file: _file, ...warning}) => warning))
   return loaded(absolute, data, warnings)
 }
 

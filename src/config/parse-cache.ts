@@ -4,8 +4,8 @@ import type {Problem} from '../errors.js'
 import {makePrivateDirSync, openPrivateSync} from '../util/private-files.js'
 
 /*
- * The parsed data of valid desired-state YAML files, kept between runs: compctl has no daemon, so
- * every command parses its file again, and for YAML that is most of a no-op apply's work (the
+ * The parsed data of valid desired-state files, kept between runs: compctl has no daemon, so every
+ * command parses and checks its file again, and for YAML that is most of a no-op apply's work (the
  * `yaml` parser, run cold, allocates ~800 bytes per byte of input). Like Python's .pyc files: an
  * entry holds one file's exact text, its data and the warnings its checks found, and is used only
  * for that path, that text and the build that wrote it (the checks are a function of the data and

@@ -59,7 +59,7 @@ describe('the parse cache (src/config/parse-cache.ts)', () => {
     expect(JSON.parse(readFileSync(project.entry, 'utf8')).text).toBe(FILE + '#\n')
   })
 
-  it("is not used for another build's entry or another path's, and keeps neither a JSON file nor an invalid one", () => {
+  it("is not used for another build's entry or another path's, and keeps no invalid file", () => {
     const project = setup()
     expect(project.run(['validate']).code).toBe(0)
     tamper(project.entry, (kept) => (kept.build = '0'.repeat(32)))
@@ -67,12 +67,21 @@ describe('the parse cache (src/config/parse-cache.ts)', () => {
     tamper(project.entry, (kept) => (kept.path = project.file + '.other'))
     expect(project.plannedProject()).toBe('from-file')
 
-    const json = setup()
-    writeFileSync(join(json.dir, 'compctl.json'), JSON.stringify({version: 1, project: 'json', components: {}}))
-    expect(json.run(['validate', '-f', 'compctl.json']).code).toBe(0)
     const invalid = setup('version: 1\ncomponents:\n  web: {command: 7}\n')
     expect(invalid.run(['validate']).code).toBe(1)
-    for (const none of [json, invalid]) expect(existsSync(none.parsed) ? readdirSync(none.parsed) : []).toEqual([])
+    expect(existsSync(invalid.parsed) ? readdirSync(invalid.parsed) : []).toEqual([])
+  })
+
+  it('keeps a JSON file too', () => {
+    const project = setup()
+    const file = join(project.dir, 'compctl.json')
+    const text = JSON.stringify({version: 1, project: 'from-file', components: {}})
+    writeFileSync(file, text)
+    expect(project.run(['validate', '-f', 'compctl.json']).code).toBe(0)
+    const entry = join(project.parsed, entryName(file))
+    expect(JSON.parse(readFileSync(entry, 'utf8'))).toMatchObject({path: file, text, data: {project: 'from-file'}})
+    tamper(entry)
+    expect(JSON.parse(project.run(['plan', '--json', '-f', 'compctl.json']).stdout).project).toBe('from-cache')
   })
 
   it("keeps a file's warnings, located, with its data: a run that reads the entry does not check the file again", () => {
