@@ -1,5 +1,5 @@
 import {closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync, renameSync, statSync, unlinkSync, writeSync} from 'node:fs'
-import {join} from 'node:path'
+import {isAbsolute, join} from 'node:path'
 import type {Problem} from '../errors.js'
 import {makePrivateDirSync, openPrivateSync} from '../util/private-files.js'
 
@@ -49,7 +49,8 @@ let folder: string | null = null
  * XDG_CACHE_HOME/compctl, else ~/.cache/compctl) or, with null, off. COMPCTL_PARSE_CACHE=0 keeps it off.
  */
 export function useParseCache(cacheDir: string | null): void {
-  const off = cacheDir === null || BUILD_ID === undefined || /^(0|false|off|no)$/i.test(process.env.COMPCTL_PARSE_CACHE ?? '')
+  // A relative folder would move with the working directory: no cache then.
+  const off = cacheDir === null || !isAbsolute(cacheDir) || BUILD_ID === undefined || /^(0|false|off|no)$/i.test(process.env.COMPCTL_PARSE_CACHE ?? '')
   folder = off ? null : join(cacheDir, 'parsed')
 }
 

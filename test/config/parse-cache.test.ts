@@ -101,6 +101,12 @@ describe('the parse cache (src/config/parse-cache.ts)', () => {
     expect(project.run(['validate']).stderr).toContain('the warning as kept')
   })
 
+  it('is off where the cache folder is a relative path', () => {
+    const project = setup()
+    expect(project.run(['validate'], {COMPCTL_CACHE_DIR: 'relative-cache'}).code).toBe(0)
+    expect(readdirSync(project.dir).sort()).toEqual(['compctl.yaml'])
+  })
+
   it('COMPCTL_PARSE_CACHE=0 neither reads nor writes it', () => {
     const project = setup()
     expect(project.run(['validate'], {COMPCTL_PARSE_CACHE: '0'}).code).toBe(0)
