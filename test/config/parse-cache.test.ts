@@ -4,7 +4,7 @@ import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {entryName, jsonExact, MAX_ENTRIES} from '../../src/config/parse-cache.js'
 import {compctl, mkfifo, tempProject} from '../helpers/cli.js'
-import {otherUserForTests} from '../helpers/other-user.js'
+import {describeAsRoot, useTestUser} from '../safety/helpers.js'
 
 /*
  * src/config/parse-cache.ts, through the CLI (the cache is on only in a build, which gives it its
@@ -12,9 +12,6 @@ import {otherUserForTests} from '../helpers/other-user.js'
  */
 
 const FILE = 'version: 1\nproject: from-file\ncomponents:\n  web: {command: [sleep, "60"]}\n'
-
-/** An attacker's files are this user's. */
-const attacker = otherUserForTests('ctpc')
 
 /** A project with FILE and its own cache folder. */
 function setup(text = FILE) {
@@ -160,7 +157,7 @@ describe('the parse cache (src/config/parse-cache.ts)', () => {
     expect(project.plannedProject()).toBe('from-file')
   })
 
-  it('trusts no entry, nor folder, that others may write: group- or world-writable, or another user\'s', ({skip}) => {
+  it('trusts no entry, nor folder, that others may write', () => {
     const project = setup()
     expect(project.run(['validate']).code).toBe(0)
     tamper(project.entry)
@@ -173,14 +170,22 @@ describe('the parse cache (src/config/parse-cache.ts)', () => {
     expect(project.plannedProject()).toBe('from-file')
     // Nor written: the entry is still the planted one.
     expect(JSON.parse(readFileSync(project.entry, 'utf8')).data.project).toBe('from-cache')
+  })
+})
 
-    attacker.needRoot(skip)
+describeAsRoot('the parse cache against another user', () => {
+  const attacker = useTestUser()
+
+  it("uses no entry of another user's, and writes nothing into a folder of theirs", () => {
+    const project = setup()
+    expect(project.run(['validate']).code).toBe(0)
+    tamper(project.entry)
     // An attacker's folder where compctl looks (a HOME or XDG_CACHE_HOME of theirs): their entry is
     // not used, and compctl writes nothing there.
-    chmodSync(project.parsed, 0o700)
-    for (const path of [project.cache, join(project.cache, 'compctl'), project.parsed, project.entry]) chownSync(path, attacker.uid(), attacker.uid())
+    const {uid, gid} = attacker()
+    for (const path of [project.cache, join(project.cache, 'compctl'), project.parsed, project.entry]) chownSync(path, uid, gid)
     expect(project.plannedProject()).toBe('from-file')
-    expect(lstatSync(project.entry).uid).toBe(attacker.uid())
+    expect(lstatSync(project.entry).uid).toBe(uid)
     expect(JSON.parse(readFileSync(project.entry, 'utf8')).data.project).toBe('from-cache')
 
     // Their entry in compctl's own folder is not used either.

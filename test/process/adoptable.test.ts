@@ -1,13 +1,11 @@
 import {spawn, spawnSync} from 'node:child_process'
 import {existsSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 import {checkAdoptable, readRealUid, processStartedAt, readCommandLine} from '../../src/process/observe.js'
 import {BIN, startSleeper, tempProject, trackGroup} from '../helpers/cli.js'
-import {otherUserForTests} from '../helpers/other-user.js'
 import {waitFor} from '../helpers/state.js'
-
-const secondUser = otherUserForTests('cti13')
+import {describeAsRoot, useTestUser} from '../safety/helpers.js'
 
 describe('what compctl import may adopt (src/process/observe.ts)', () => {
   it('reads the owner uid and the command line of a process', async () => {
@@ -28,13 +26,16 @@ describe('what compctl import may adopt (src/process/observe.ts)', () => {
     await new Promise((resolve) => gone.on('exit', resolve))
     expect(checkAdoptable(gone.pid!)).toBe(`there is no running process with pid ${gone.pid}`)
   })
+})
 
-  it("refuses another user's process, and reads that user's uid as its owner", async ({skip}) => {
-    secondUser.needRoot(skip)
-    const other = spawn('setpriv', [`--reuid=${secondUser.uid()}`, `--regid=${secondUser.uid()}`, '--clear-groups', 'sleep', '600'], {detached: true, stdio: 'ignore'})
+describeAsRoot("what compctl import may adopt: another user's process", () => {
+  const user = useTestUser()
+
+  it("refuses another user's process, and reads that user's uid as its owner", async () => {
+    const other = spawn('setpriv', [`--reuid=${user().uid}`, `--regid=${user().gid}`, '--clear-groups', 'sleep', '600'], {detached: true, stdio: 'ignore'})
     trackGroup(other.pid!)
-    await waitFor(() => readRealUid(other.pid!) === secondUser.uid(), 10_000, 'the other user\'s sleep to run')
-    expect(checkAdoptable(other.pid!)).toBe(`pid ${other.pid} runs as uid ${secondUser.uid()}, not as compctl's own uid 0: compctl adopts only its own user's processes`)
+    await waitFor(() => readRealUid(other.pid!) === user().uid, 10_000, 'the other user\'s sleep to run')
+    expect(checkAdoptable(other.pid!)).toBe(`pid ${other.pid} runs as uid ${user().uid}, not as compctl's own uid 0: compctl adopts only its own user's processes`)
   })
 })
 
@@ -46,11 +47,11 @@ function inPidNamespace(script: string, cwd: string) {
   return spawnSync('unshare', ['--pid', '--fork', '--mount-proc', 'sh', '-c', script], {cwd, encoding: 'utf8', timeout: 60_000, env: {...process.env, NO_COLOR: '1'}})
 }
 
-describe('compctl import refuses hostile pids (run inside a pid namespace)', () => {
+describeAsRoot('compctl import refuses hostile pids (run inside a pid namespace)', () => {
+  const user = useTestUser()
   const file = 'version: 1\nproject: hostile\ncomponents:\n  auth:\n    command: [sleep, "600"]\n'
 
-  it('refuses pid 1 and records nothing', ({skip}) => {
-    secondUser.needRoot(skip)
+  it('refuses pid 1 and records nothing', () => {
     const dir = tempProject()
     writeFileSync(join(dir, 'compctl.yaml'), file)
     // Here pid 1 is the namespace's `sh`, of compctl's own user: only the pid ≤ 1 rule refuses it.
@@ -60,20 +61,19 @@ describe('compctl import refuses hostile pids (run inside a pid namespace)', () 
     expect(existsSync(join(dir, 'state/compctl.state.json'))).toBe(false)
   })
 
-  it("refuses another user's process and records nothing", ({skip}) => {
-    secondUser.needRoot(skip)
+  it("refuses another user's process and records nothing", () => {
     const dir = tempProject()
     writeFileSync(join(dir, 'compctl.yaml'), file)
     const script = [
-      `setpriv --reuid=${secondUser.uid()} --regid=${secondUser.uid()} --clear-groups sleep 600 & victim=$!`,
+      `setpriv --reuid=${user().uid} --regid=${user().gid} --clear-groups sleep 600 & victim=$!`,
       // Wait until setpriv has switched user and become the sleep.
-      `for i in $(seq 100); do [ "$(stat -c %u /proc/$victim)" = "${secondUser.uid()}" ] && break; sleep 0.05; done`,
+      `for i in $(seq 100); do [ "$(stat -c %u /proc/$victim)" = "${user().uid}" ] && break; sleep 0.05; done`,
       `"${process.execPath}" "${BIN}" import auth $victim; echo "exit=$?"`,
       `kill $victim`,
     ].join('\n')
     const result = inPidNamespace(script, dir)
     expect(result.stdout).toContain('exit=1')
-    expect(result.stderr).toMatch(new RegExp(`^compctl import auth \\d+: pid \\d+ runs as uid ${secondUser.uid()}, not as compctl's own uid 0: compctl adopts only its own user's processes; nothing was imported\\n$`))
+    expect(result.stderr).toMatch(new RegExp(`^compctl import auth \\d+: pid \\d+ runs as uid ${user().uid}, not as compctl's own uid 0: compctl adopts only its own user's processes; nothing was imported\\n$`))
     expect(existsSync(join(dir, 'state/compctl.state.json'))).toBe(false)
   })
 })
