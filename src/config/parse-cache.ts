@@ -1,7 +1,7 @@
-import {closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync, renameSync, statSync, unlinkSync, writeSync} from 'node:fs'
+import {closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync, renameSync, statSync, writeSync} from 'node:fs'
 import {isAbsolute, join} from 'node:path'
 import type {Problem} from '../errors.js'
-import {makePrivateDirSync, openPrivateSync} from '../util/private-files.js'
+import {makePrivateDirSync, openPrivateSync, unlinkIfPossible} from '../util/private-files.js'
 
 /*
  * The parsed data of valid desired-state files, kept between runs: compctl has no daemon, so every
@@ -101,9 +101,7 @@ export function keepParse(path: string, text: string, data: unknown, warnings: K
     renameSync(temporary, join(folder, name))
     prune(folder)
   } catch {
-    try {
-      unlinkSync(temporary)
-    } catch {}
+    unlinkIfPossible(temporary)
   }
 }
 
@@ -132,16 +130,12 @@ function prune(path: string): void {
     try {
       const written = statSync(join(path, name)).mtimeMs
       if (entry) entries.push({name, written})
-      else if (now - written > TEMPORARY_MAX_AGE_MS) unlinkSync(join(path, name))
+      else if (now - written > TEMPORARY_MAX_AGE_MS) unlinkIfPossible(join(path, name))
     } catch {}
   }
   if (entries.length <= MAX_ENTRIES) return
   entries.sort((a, b) => a.written - b.written)
-  for (const {name} of entries.slice(0, entries.length - MAX_ENTRIES)) {
-    try {
-      unlinkSync(join(path, name))
-    } catch {}
-  }
+  for (const {name} of entries.slice(0, entries.length - MAX_ENTRIES)) unlinkIfPossible(join(path, name))
 }
 
 /** A file's entry name: 64 bits of FNV-1a over its path (a collision is a miss: the entry names its path). */

@@ -1,5 +1,5 @@
 import {randomUUID} from 'node:crypto'
-import {closeSync, fsyncSync, linkSync, readFileSync, renameSync, unlinkSync, writeFileSync} from 'node:fs'
+import {closeSync, fsyncSync, linkSync, readFileSync, renameSync, writeFileSync} from 'node:fs'
 import {hostname, userInfo} from 'node:os'
 import {join} from 'node:path'
 import {setTimeout as delay} from 'node:timers/promises'
@@ -7,7 +7,7 @@ import {UserError} from '../errors.js'
 import {processExists, readStartTime} from '../process/observe.js'
 import {formatMs} from '../util/duration.js'
 import {describeFsFault} from '../util/fs-fault.js'
-import {makePrivateDirSync, openPrivateSync} from '../util/private-files.js'
+import {makePrivateDirSync, openPrivateSync, unlinkIfPossible} from '../util/private-files.js'
 import {removeAbandonedTemporaries, temporaryPath} from './temporary.js'
 
 export const STATE_LOCK_FILE = 'compctl.lock'
@@ -209,7 +209,7 @@ function clearDeadMarker(markerPath: string): void {
   const marker = parseLockInfo(text)
   if (marker === null) {
     // Markers are written whole (link of a complete file): an unreadable one is not ours.
-    unlinkQuietly(markerPath)
+    unlinkIfPossible(markerPath)
     return
   }
   const state = holderState(marker)
@@ -239,14 +239,8 @@ function createExclusive(path: string, text: string): boolean {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false
     throw error
   } finally {
-    unlinkQuietly(temporary)
+    unlinkIfPossible(temporary)
   }
-}
-
-function unlinkQuietly(path: string): void {
-  try {
-    unlinkSync(path)
-  } catch {}
 }
 
 /**
@@ -269,7 +263,7 @@ function removeIfId(path: string, id: string): StateLockInfo | null {
     } catch {}
     return null
   } finally {
-    unlinkQuietly(aside)
+    unlinkIfPossible(aside)
   }
 }
 

@@ -1,7 +1,8 @@
 import {randomBytes} from 'node:crypto'
-import {readdirSync, unlinkSync} from 'node:fs'
+import {readdirSync} from 'node:fs'
 import {basename, dirname, join} from 'node:path'
 import {processExists} from '../process/observe.js'
+import {unlinkIfPossible} from '../util/private-files.js'
 
 const TEMPORARY_MARK = '.tmp-'
 
@@ -28,8 +29,6 @@ export function removeAbandonedTemporaries(path: string): void {
     if (!entry.startsWith(prefix) || mark === -1) continue
     const pid = Number(entry.slice(mark + TEMPORARY_MARK.length).split('-')[0])
     if (!Number.isInteger(pid) || pid === process.pid || processExists(pid)) continue
-    try {
-      unlinkSync(join(folder, entry))
-    } catch {}
+    unlinkIfPossible(join(folder, entry))
   }
 }

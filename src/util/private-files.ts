@@ -1,4 +1,4 @@
-import {appendFileSync, chmodSync, closeSync, constants, fchmodSync, fstatSync, mkdirSync, openSync, type OpenMode} from 'node:fs'
+import {appendFileSync, chmodSync, closeSync, constants, fchmodSync, fstatSync, mkdirSync, openSync, unlinkSync, type OpenMode} from 'node:fs'
 import {chmod, mkdir, open, type FileHandle} from 'node:fs/promises'
 import {dirname, resolve} from 'node:path'
 
@@ -84,4 +84,11 @@ export function appendPrivateSync(path: string, text: string): void {
   } finally {
     closeSync(fd)
   }
+}
+
+/** Removes a file compctl made (a temporary, a lock, a cache entry) if it can: one left behind is swept by a later run. */
+export function unlinkIfPossible(path: string): void {
+  try {
+    unlinkSync(path)
+  } catch {}
 }
