@@ -1,5 +1,5 @@
-import {closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync, renameSync, statSync, writeSync} from 'node:fs'
-import {isAbsolute, join} from 'node:path'
+import {closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync, realpathSync, renameSync, statSync, writeSync} from 'node:fs'
+import {basename, dirname, isAbsolute, join} from 'node:path'
 import type {Problem} from '../errors.js'
 import {makePrivateDirSync, openPrivateSync, unlinkIfPossible} from '../util/private-files.js'
 
@@ -14,8 +14,9 @@ import {makePrivateDirSync, openPrivateSync, unlinkIfPossible} from '../util/pri
  * and never kept here).
  *
  * The entries are data that will run as root, so one is trusted only if compctl's own user owns it
- * and its folder, neither is writable by others, and it is not a symlink; anything else is a miss.
- * Writing is best effort: a cache that cannot be written is no cache.
+ * and its folder, neither is writable by others, it is not a symlink, and no one else may change
+ * where the folder's path leads (trustedFolder); anything else is a miss, and nothing is written
+ * there. Writing is best effort: a cache that cannot be written is no cache.
  */
 
 /** The build's identity (scripts/build.mjs: a hash of the sources and the locked dependencies): another build's entries are misses. */
@@ -30,6 +31,8 @@ export const MAX_TEXT_CHARS = 8 * 1024 * 1024
 const ENTRY_NAME = /^[0-9a-f]{16}\.json$/
 const TEMPORARY_NAME = /^[0-9a-f]{16}\.json\.tmp-\d+$/
 const TEMPORARY_MAX_AGE_MS = 60_000
+/** The sticky bit of a folder's mode (S_ISVTX): only an entry's owner may rename or remove it. */
+const STICKY = 0o1000
 
 /** A warning of a kept file, located; the file's name is as the command was given it. */
 export type KeptWarning = Omit<Problem, 'file'>
@@ -56,10 +59,12 @@ export function useParseCache(cacheDir: string | null): void {
 
 /** The data and warnings kept for this file with exactly this text, or undefined. */
 export function cachedParse(path: string, text: string): {data: unknown; warnings: KeptWarning[]} | undefined {
-  if (folder === null || text.length > MAX_TEXT_CHARS || !ownFolder(folder)) return undefined
+  if (folder === null || text.length > MAX_TEXT_CHARS) return undefined
+  const real = trustedFolder(folder, false)
+  if (real === undefined) return undefined
   let fd: number
   try {
-    fd = openSync(join(folder, entryName(path)), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
+    fd = openSync(join(real, entryName(path)), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
   } catch {
     return undefined
   }
@@ -86,11 +91,11 @@ export function cachedParse(path: string, text: string): {data: unknown; warning
 /** Keeps `data`, just parsed from `text` and found valid with `warnings`, for the next run on `path`: only data JSON gives back exactly. */
 export function keepParse(path: string, text: string, data: unknown, warnings: KeptWarning[]): void {
   if (folder === null || text.length > MAX_TEXT_CHARS || !jsonExact(data) || !jsonExact(warnings)) return
+  const real = trustedFolder(folder, true)
+  if (real === undefined) return
   const name = entryName(path)
-  const temporary = join(folder, `${name}.tmp-${process.pid}`)
+  const temporary = join(real, `${name}.tmp-${process.pid}`)
   try {
-    makePrivateDirSync(folder)
-    if (!ownFolder(folder)) return
     const entry: Entry = {build: BUILD_ID!, path, text, data, warnings}
     const fd = openPrivateSync(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW)
     try {
@@ -98,21 +103,61 @@ export function keepParse(path: string, text: string, data: unknown, warnings: K
     } finally {
       closeSync(fd)
     }
-    renameSync(temporary, join(folder, name))
-    prune(folder)
+    renameSync(temporary, join(real, name))
+    prune(real)
   } catch {
     unlinkIfPossible(temporary)
   }
 }
 
-/** The cache's own folder: a real folder of compctl's user that no one else may write to. */
-function ownFolder(path: string): boolean {
-  try {
-    const info = lstatSync(path)
-    return info.isDirectory() && ownedPrivately(info)
-  } catch {
-    return false
+/**
+ * The cache folder's real path, if no one but compctl's user and root can change what is in it or
+ * where its path leads: it is a folder of compctl's user that no one else may write, and every
+ * folder above it belongs to root or that user and no one else may write it, or is sticky like
+ * /tmp (others cannot move what is not theirs there). Both the folders its path names (where a
+ * symlink could be planted) and those of its real path are checked. A HOME or XDG_CACHE_HOME of
+ * another user's fails this, and so does a symlink planted where others may write. With `create`,
+ * its missing folders are made (0700) once the folder above them passed; undefined when they are
+ * missing otherwise.
+ */
+function trustedFolder(path: string, create: boolean): string | undefined {
+  const missing: string[] = []
+  let existing = path
+  let real: string
+  for (;;) {
+    try {
+      real = realpathSync.native(existing)
+      break
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || !create || existing === dirname(existing)) return undefined
+      missing.unshift(basename(existing))
+      existing = dirname(existing)
+    }
   }
+  try {
+    const own = missing.length === 0
+    if (!foldersHeld(existing, own, statSync) || !foldersHeld(real, own, lstatSync)) return undefined
+    if (own) return real
+    const made = join(real, ...missing)
+    makePrivateDirSync(made)
+    return ownedPrivately(lstatSync(made)) ? made : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** Whether `path` and every folder above it are folders held as trustedFolder asks (`own`: `path` must be compctl's user's alone), each as `look` sees it. */
+function foldersHeld(path: string, own: boolean, look: (path: string) => {isDirectory(): boolean; uid: number; mode: number}): boolean {
+  for (let at = path, last = own; ; at = dirname(at), last = false) {
+    const info = look(at)
+    if (!info.isDirectory() || !(last ? ownedPrivately(info) : fixedByOthers(info))) return false
+    if (at === dirname(at)) return true
+  }
+}
+
+/** A folder above the cache: root's or compctl's user's, and no one else may write it unless it is sticky. */
+function fixedByOthers(info: {uid: number; mode: number}): boolean {
+  return (info.uid === 0 || info.uid === process.geteuid?.()) && ((info.mode & 0o022) === 0 || (info.mode & STICKY) !== 0)
 }
 
 function ownedPrivately(info: {uid: number; mode: number}): boolean {

@@ -157,6 +157,32 @@ describe('the parse cache (src/config/parse-cache.ts)', () => {
     expect(project.plannedProject()).toBe('from-file')
   })
 
+  it('neither reads nor writes below a folder others may write, nor through a symlink planted there', () => {
+    const project = setup()
+    // Others may write the cache's parent (not sticky, as /tmp is): they could swap what is below it.
+    mkdirSync(project.cache, {mode: 0o700})
+    chmodSync(project.cache, 0o777)
+    expect(project.run(['validate']).code).toBe(0)
+    expect(readdirSync(project.cache)).toEqual([])
+
+    // A symlink planted there (by whoever may write it) leads elsewhere: compctl makes no folder
+    // there and writes no entry.
+    const elsewhere = join(project.dir, 'elsewhere')
+    mkdirSync(elsewhere, {mode: 0o700})
+    symlinkSync(elsewhere, join(project.cache, 'compctl'))
+    expect(project.run(['validate']).code).toBe(0)
+    expect(readdirSync(elsewhere)).toEqual([])
+
+    // Nor is an entry there read: written while the parent was private, it is not used once others may write it.
+    chmodSync(project.cache, 0o700)
+    expect(project.run(['validate']).code).toBe(0)
+    expect(readdirSync(join(elsewhere, 'parsed'))).toEqual([entryName(project.file)])
+    tamper(join(elsewhere, 'parsed', entryName(project.file)))
+    expect(project.plannedProject()).toBe('from-cache')
+    chmodSync(project.cache, 0o777)
+    expect(project.plannedProject()).toBe('from-file')
+  })
+
   it('trusts no entry, nor folder, that others may write', () => {
     const project = setup()
     expect(project.run(['validate']).code).toBe(0)
